@@ -1,0 +1,29 @@
+//! The command-line interface: argument definitions (clap) and one module per command. The binary
+//! (`src/main.rs`) only parses, dispatches here, prints the error once and sets the exit code.
+
+use clap::{Parser, Subcommand};
+
+pub mod project;
+
+/// jinko (人口): population projection and scenario simulation for Japanese municipalities.
+#[derive(Debug, Parser)]
+#[command(name = "jinko", version, about, long_about = None)]
+pub struct Cli {
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Project a scenario and print the result (table, JSON or CSV).
+    Project(project::ProjectArgs),
+}
+
+/// Run the parsed command line. Output goes to stdout (or to files the command names).
+pub fn run(cli: Cli) -> crate::Result<()> {
+    match cli.command {
+        Command::Project(args) => project::run(&args),
+    }
+}

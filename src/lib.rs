@@ -1,0 +1,16 @@
+//! jinko (人口): cohort-component population projection and scenario simulation for Japanese
+//! municipalities.
+//!
+//! The library holds everything: the engine ([`engine`]), the age/sex grid ([`grid`]), the data
+//! pack ([`pack`]), scenarios ([`scenario`]), output ([`output`]) and the command implementations
+//! ([`cli`]) that the thin `jinko` binary dispatches to.
+
+pub mod cli;
+pub mod engine;
+pub mod error;
+pub mod grid;
+pub mod output;
+pub mod pack;
+pub mod scenario;
+
+pub use error::{Error, Location, Result};
