@@ -1,13 +1,62 @@
-//! `jinko project SCENARIO`: run one scenario and print it as a table, JSON or CSV.
+//! `jinko project SCENARIO`: run one scenario and print it as a table, JSON or CSV, to stdout or
+//! (whole or not at all) to a file.
+
+use crate::output::{atomic::write_atomic, projection};
+use crate::scenario::Scenario;
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Output format of `jinko project`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// A readable table.
+    Table,
+    /// One JSON object (see the README).
+    Json,
+    /// Long form `year,sex,age,population`.
+    Csv,
+}
 
 /// Arguments of `jinko project`.
 #[derive(Debug, clap::Args)]
 pub struct ProjectArgs {
-    /// The scenario file (TOML).
-    pub scenario: std::path::PathBuf,
+    /// The scenario file (TOML), e.g. scenarios/kama/ipss-h30.toml.
+    pub scenario: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write to this file instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// Print `text` to stdout, or write it whole to `out`.
+pub fn emit(text: &str, out: Option<&std::path::Path>) -> crate::Result<()> {
+    match out {
+        Some(path) => write_atomic(path, text.as_bytes()),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            // A closed pipe (e.g. `| head`) is not an error worth reporting.
+            let _ = stdout.write_all(text.as_bytes());
+            let _ = stdout.flush();
+            Ok(())
+        }
+    }
 }
 
 /// Run `jinko project`.
-pub fn run(_args: &ProjectArgs) -> crate::Result<()> {
-    Err(crate::Error::Invalid("not yet implemented".into()))
+pub fn run(args: &ProjectArgs) -> crate::Result<()> {
+    let scenario = Scenario::load(&args.scenario)?;
+    let p = scenario.project()?;
+    let text = match args.format {
+        Format::Table => projection::table(&scenario, &p),
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(&projection::json(&scenario, &p))
+                .map_err(|e| crate::Error::Invalid(format!("cannot write JSON: {e}")))?;
+            s.push('\n');
+            s
+        }
+        Format::Csv => projection::csv(&p),
+    };
+    emit(&text, args.out.as_deref())
 }

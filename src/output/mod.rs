@@ -1,3 +1,4 @@
-//! Output: rendering projections and reports as text, JSON and CSV, and writing files whole or not at all.
+//! Output: rendering projections as text, JSON and CSV, and writing files whole or not at all.
 
 pub mod atomic;
+pub mod projection;

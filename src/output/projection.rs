@@ -1,0 +1,238 @@
+//! Rendering one projection: the indicators planners read (totals, three age groups and 75+ with
+//! shares), and the three formats of `jinko project` — a terminal table, the JSON object of the
+//! design's "Outputs" contract, and long-form CSV. Renderers are pure: they return the text.
+
+use crate::engine::Projection;
+use crate::grid::Sex;
+use crate::scenario::Scenario;
+use serde_json::{json, Value};
+use std::fmt::Write as _;
+
+/// Age-structure indicators of one year.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct YearIndicators {
+    /// Year.
+    pub year: i32,
+    /// Total.
+    pub total: f64,
+    /// Males.
+    pub male: f64,
+    /// Females.
+    pub female: f64,
+    /// 0-14 (年少人口).
+    pub age_0_14: f64,
+    /// 15-64 (生産年齢人口).
+    pub age_15_64: f64,
+    /// 65+ (老年人口).
+    pub age_65_plus: f64,
+    /// 75+ (後期高齢者).
+    pub age_75_plus: f64,
+}
+
+impl YearIndicators {
+    /// Share of `v` in the total (0 when the total is 0).
+    pub fn share(&self, v: f64) -> f64 {
+        if self.total > 0.0 {
+            v / self.total
+        } else {
+            0.0
+        }
+    }
+}
+
+/// Indicators for every year of `p`.
+pub fn indicators(p: &Projection) -> Vec<YearIndicators> {
+    let n = p.ages.len();
+    let sex_total = |k: usize, s: Sex| p.population[k][s.index()][..n].iter().sum::<f64>();
+    p.years
+        .iter()
+        .enumerate()
+        .map(|(k, &year)| YearIndicators {
+            year,
+            total: p.total(k),
+            male: sex_total(k, Sex::Male),
+            female: sex_total(k, Sex::Female),
+            age_0_14: p.sum_ages(k, 0, 2),
+            age_15_64: p.sum_ages(k, 3, 12),
+            age_65_plus: p.sum_ages(k, 13, n - 1),
+            age_75_plus: p.sum_ages(k, 15, n - 1),
+        })
+        .collect()
+}
+
+/// Whole persons with thousands separators, for tables (`-1,234`).
+pub fn persons(v: f64) -> String {
+    let r = v.round();
+    let neg = r < 0.0;
+    let digits = format!("{:.0}", r.abs());
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if neg && out != "0" {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+/// The readable table of `jinko project`.
+pub fn table(s: &Scenario, p: &Projection) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "{} — {} ({})", s.title, s.pack.name, s.name);
+    let _ = writeln!(
+        o,
+        "base: {}; births: {}; migration: {}",
+        s.base_label,
+        match s.model.fertility {
+            crate::engine::FertilityMethod::Cwr => "child-woman ratio",
+            crate::engine::FertilityMethod::Asfr => "age-specific fertility",
+        },
+        match s.model.migration {
+            crate::engine::MigrationForm::Rates => "net migration rates".to_string(),
+            crate::engine::MigrationForm::Counts(t) => format!("net migrant counts ({t:?} timing)").to_lowercase(),
+        }
+    );
+    let _ = writeln!(o);
+    let _ = writeln!(
+        o,
+        "{:>6} {:>8} {:>8} {:>8} {:>8} {:>6} {:>8} {:>6} {:>8} {:>6} {:>8} {:>6}",
+        "year", "total", "male", "female", "0-14", "%", "15-64", "%", "65+", "%", "75+", "%"
+    );
+    for y in indicators(p) {
+        let _ = writeln!(
+            o,
+            "{:>6} {:>8} {:>8} {:>8} {:>8} {:>6.1} {:>8} {:>6.1} {:>8} {:>6.1} {:>8} {:>6.1}",
+            y.year,
+            persons(y.total),
+            persons(y.male),
+            persons(y.female),
+            persons(y.age_0_14),
+            100.0 * y.share(y.age_0_14),
+            persons(y.age_15_64),
+            100.0 * y.share(y.age_15_64),
+            persons(y.age_65_plus),
+            100.0 * y.share(y.age_65_plus),
+            persons(y.age_75_plus),
+            100.0 * y.share(y.age_75_plus),
+        );
+    }
+    let _ = writeln!(o);
+    let _ = writeln!(
+        o,
+        "{:>10} {:>8} {:>8} {:>8} {:>14}",
+        "period", "births", "deaths", "natural", "net migration"
+    );
+    for (k, c) in p.components.iter().enumerate() {
+        let _ = writeln!(
+            o,
+            "{:>10} {:>8} {:>8} {:>8} {:>14}",
+            format!("{}-{}", p.years[k], p.years[k + 1]),
+            persons(c.total_births()),
+            persons(c.total_deaths()),
+            persons(c.total_births() - c.total_deaths()),
+            persons(c.total_net_migration()),
+        );
+    }
+    if s.model.fertility == crate::engine::FertilityMethod::Cwr {
+        let _ = writeln!(
+            o,
+            "(child-woman ratio method: births are the 0-4 population at the end of each period, net of their deaths and migration)"
+        );
+    }
+    for w in &p.warnings {
+        let _ = writeln!(o, "warning: {w}");
+    }
+    o
+}
+
+/// The JSON object of `jinko project --format json` (design.md, "Outputs").
+pub fn json(s: &Scenario, p: &Projection) -> Value {
+    let n = p.ages.len();
+    let by_sex = |sex: Sex| -> Vec<Vec<f64>> {
+        p.population
+            .iter()
+            .map(|c| c[sex.index()][..n].to_vec())
+            .collect()
+    };
+    let ind = indicators(p);
+    let col = |f: &dyn Fn(&YearIndicators) -> f64| -> Vec<f64> { ind.iter().map(f).collect() };
+    let components: Vec<Value> = p
+        .components
+        .iter()
+        .enumerate()
+        .map(|(k, c)| {
+            json!({
+                "period": format!("{}-{}", p.years[k], p.years[k + 1]),
+                "births": c.total_births(),
+                "deaths": c.total_deaths(),
+                "net_migration": c.total_net_migration(),
+                "births_by_sex": {"male": c.births[0], "female": c.births[1]},
+                "deaths_by_sex": {"male": c.deaths[0], "female": c.deaths[1]},
+                "net_migration_by_sex": {"male": c.net_migration[0], "female": c.net_migration[1]},
+            })
+        })
+        .collect();
+    json!({
+        "scenario": s.name,
+        "title": s.title,
+        "pack": s.pack.name,
+        "base_year": s.model.base_year,
+        "base": s.base_label,
+        "method": match s.model.fertility {
+            crate::engine::FertilityMethod::Cwr => "cwr",
+            crate::engine::FertilityMethod::Asfr => "asfr",
+        },
+        "years": p.years,
+        "age_groups": p.ages.labels(),
+        "total": col(&|y| y.total),
+        "population": {"male": by_sex(Sex::Male), "female": by_sex(Sex::Female)},
+        "components": components,
+        "indicators": {
+            "male": col(&|y| y.male),
+            "female": col(&|y| y.female),
+            "age_0_14": col(&|y| y.age_0_14),
+            "age_15_64": col(&|y| y.age_15_64),
+            "age_65_plus": col(&|y| y.age_65_plus),
+            "age_75_plus": col(&|y| y.age_75_plus),
+            "share_0_14": col(&|y| y.share(y.age_0_14)),
+            "share_15_64": col(&|y| y.share(y.age_15_64)),
+            "share_65_plus": col(&|y| y.share(y.age_65_plus)),
+            "share_75_plus": col(&|y| y.share(y.age_75_plus)),
+        },
+        "warnings": p.warnings,
+    })
+}
+
+/// Long-form CSV `year,sex,age,population` (full precision; round when presenting).
+pub fn csv(p: &Projection) -> String {
+    let n = p.ages.len();
+    let labels = p.ages.labels();
+    let mut o = String::from("year,sex,age,population\n");
+    for (k, &year) in p.years.iter().enumerate() {
+        for sex in Sex::BOTH {
+            for (a, label) in labels.iter().enumerate().take(n) {
+                let _ = writeln!(o, "{year},{sex},{label},{}", p.population[k][sex.index()][a]);
+            }
+        }
+    }
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::persons;
+
+    #[test]
+    fn persons_format() {
+        assert_eq!(persons(0.4), "0");
+        assert_eq!(persons(-0.4), "0");
+        assert_eq!(persons(1234.5), "1,235");
+        assert_eq!(persons(-1772.0), "-1,772");
+        assert_eq!(persons(999.0), "999");
+        assert_eq!(persons(1_000_000.0), "1,000,000");
+    }
+}

@@ -1,0 +1,817 @@
+//! The data pack: a folder of long-form CSV files and a `pack.toml` manifest that names them and
+//! cites their sources. Everything is validated on load; a bad value is an error naming the file,
+//! the line, the field and what was expected.
+//!
+//! Files (all optional but the census; see the README for the schema and a worked example):
+//! - `census`: `year,sex,age,population`, ages `0-4` … open group, and `unknown` (年齢不詳).
+//! - `projection`: a published projection, `year,sex,age,population` (e.g. 社人研推計).
+//! - `mortality`: central death rates `period,sex,age,mx` on ages 0, 1, 5, …, open (`100+`).
+//! - `survival`: survival ratios `period,sex,age,ratio` by starting group (the open pair as `85+`,
+//!   births as `birth`).
+//! - `fertility_cwr`: `period,cwr,sex_ratio_0_4`; `asfr`: `period,age,asfr`; `srb`:
+//!   `period,sex_ratio_at_birth`.
+//! - `migration_rates`: `period,sex,age,rate` by destination group; `migration_counts`:
+//!   `period,sex,age,count`.
+//! - `reference`: `series,year,population` paths and targets to compare with.
+
+pub mod table;
+
+use crate::engine::lifetable::{survival_from_nlx, LifeTable};
+use crate::engine::{Ages, Cells};
+use crate::error::{Error, Location, Result};
+use crate::grid::{AgeGroups, Sex, MAX_AGES};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use table::{Row, Table};
+
+/// The manifest file name inside a pack folder.
+pub const MANIFEST: &str = "pack.toml";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawManifest {
+    name: String,
+    #[serde(default)]
+    name_en: Option<String>,
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default = "default_open_age")]
+    open_age: u32,
+    files: RawFiles,
+    #[serde(default)]
+    sources: BTreeMap<String, String>,
+    #[serde(default)]
+    parameters: BTreeMap<String, RawParameter>,
+}
+
+fn default_open_age() -> u32 {
+    90
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFiles {
+    census: String,
+    projection: Option<String>,
+    mortality: Option<String>,
+    survival: Option<String>,
+    fertility_cwr: Option<String>,
+    asfr: Option<String>,
+    srb: Option<String>,
+    migration_rates: Option<String>,
+    migration_counts: Option<String>,
+    reference: Option<String>,
+}
+
+/// A named scalar parameter of the pack with its source (e.g. the TFR the IPSS path stands for).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawParameter {
+    /// The value.
+    pub value: f64,
+    /// Where it comes from.
+    pub source: String,
+}
+
+/// One census year: population by sex and age, and persons of unknown age by sex.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CensusYear {
+    /// Known-age population.
+    pub cells: Cells,
+    /// Persons of unknown age (年齢不詳), by sex.
+    pub unknown: [f64; 2],
+}
+
+impl CensusYear {
+    /// The population with unknown ages prorated over the known age groups of their sex (IPSS
+    /// practice for the base population).
+    pub fn prorated(&self, ages: AgeGroups) -> Cells {
+        let n = ages.len();
+        let mut out = self.cells;
+        for s in 0..2 {
+            let known: f64 = self.cells[s][..n].iter().sum();
+            if known > 0.0 && self.unknown[s] > 0.0 {
+                let f = 1.0 + self.unknown[s] / known;
+                for v in &mut out[s][..n] {
+                    *v *= f;
+                }
+            }
+        }
+        out
+    }
+
+    /// Total including unknown ages.
+    pub fn total(&self, ages: AgeGroups) -> f64 {
+        let n = ages.len();
+        self.cells.iter().map(|s| s[..n].iter().sum::<f64>()).sum::<f64>()
+            + self.unknown.iter().sum::<f64>()
+    }
+}
+
+/// A reference value to compare projections with (a published path, a target, a census count).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReferencePoint {
+    /// Series key, e.g. `ipss_h30_report`, `target`, `census`.
+    pub series: String,
+    /// Year.
+    pub year: i32,
+    /// Total population.
+    pub population: f64,
+}
+
+/// Survival for one period: ratios by sex and starting group, and birth survival if given.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SurvivalPeriod {
+    /// Ratios (see [`crate::engine::Period::survival`]).
+    pub ratios: Cells,
+    /// Birth survival by sex, if the source gives it.
+    pub birth: Option<[f64; 2]>,
+}
+
+/// A loaded, validated data pack.
+#[derive(Debug, Clone)]
+pub struct Pack {
+    /// The pack folder.
+    pub dir: PathBuf,
+    /// Display name (Japanese).
+    pub name: String,
+    /// English name.
+    pub name_en: Option<String>,
+    /// Municipal code.
+    pub code: Option<String>,
+    /// The age grid.
+    pub ages: AgeGroups,
+    /// Census populations by year.
+    pub census: BTreeMap<i32, CensusYear>,
+    /// A published projection by year, if given.
+    pub projection: Option<BTreeMap<i32, Cells>>,
+    /// Life tables by period start year, by sex, if death rates are given.
+    pub mortality: Option<BTreeMap<i32, [LifeTable; 2]>>,
+    /// Survival ratios by period, if given directly.
+    pub survival: Option<BTreeMap<i32, SurvivalPeriod>>,
+    /// Child–woman ratio and 0-4 sex ratio by period.
+    pub fertility_cwr: Option<BTreeMap<i32, (f64, f64)>>,
+    /// Age-specific fertility rates by period.
+    pub asfr: Option<BTreeMap<i32, Ages>>,
+    /// Sex ratio at birth by period.
+    pub srb: Option<BTreeMap<i32, f64>>,
+    /// Net migration rates by period.
+    pub migration_rates: Option<BTreeMap<i32, Cells>>,
+    /// Net migrant counts by period.
+    pub migration_counts: Option<BTreeMap<i32, Cells>>,
+    /// Reference values.
+    pub reference: Vec<ReferencePoint>,
+    /// Sources, by file name or key.
+    pub sources: BTreeMap<String, String>,
+    /// Named parameters with sources.
+    pub parameters: BTreeMap<String, RawParameter>,
+    /// File paths, by role, for messages.
+    pub files: BTreeMap<&'static str, PathBuf>,
+}
+
+fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> Error {
+    let mut loc = Location::file(path);
+    if let Some(span) = e.span() {
+        let line = text[..span.start.min(text.len())].matches('\n').count() as u64 + 1;
+        loc = loc.line(line);
+    }
+    Error::input(loc, e.message().to_string())
+}
+
+/// Read a TOML file into a raw serde struct, reporting errors with file and line.
+pub(crate) fn read_toml<T: serde::de::DeserializeOwned>(path: &Path) -> Result<(T, String)> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let text_nobom = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
+    let value = toml::from_str::<T>(&text_nobom).map_err(|e| toml_error(path, &text_nobom, &e))?;
+    Ok((value, text_nobom))
+}
+
+impl Pack {
+    /// Load the pack in `dir` (the folder holding `pack.toml`, or the manifest itself).
+    pub fn load(dir: &Path) -> Result<Pack> {
+        let (dir, manifest) = if dir.is_file() {
+            (
+                dir.parent().unwrap_or(Path::new(".")).to_path_buf(),
+                dir.to_path_buf(),
+            )
+        } else {
+            (dir.to_path_buf(), dir.join(MANIFEST))
+        };
+        let (raw, _) = read_toml::<RawManifest>(&manifest)?;
+        let ages = AgeGroups::with_open_start(raw.open_age).ok_or_else(|| {
+            Error::input(
+                Location::file(&manifest).field("open_age"),
+                format!(
+                    "open_age is {}: expected a multiple of 5 from 15 to {}",
+                    raw.open_age,
+                    5 * (MAX_AGES - 1)
+                ),
+            )
+        })?;
+        let mut files = BTreeMap::new();
+        let mut path_of = |role: &'static str, name: &Option<String>| -> Option<PathBuf> {
+            name.as_ref().map(|n| {
+                let p = dir.join(n);
+                files.insert(role, p.clone());
+                p
+            })
+        };
+        let census_path = path_of("census", &Some(raw.files.census.clone())).unwrap_or_default();
+        let projection_path = path_of("projection", &raw.files.projection);
+        let mortality_path = path_of("mortality", &raw.files.mortality);
+        let survival_path = path_of("survival", &raw.files.survival);
+        let cwr_path = path_of("fertility_cwr", &raw.files.fertility_cwr);
+        let asfr_path = path_of("asfr", &raw.files.asfr);
+        let srb_path = path_of("srb", &raw.files.srb);
+        let rates_path = path_of("migration_rates", &raw.files.migration_rates);
+        let counts_path = path_of("migration_counts", &raw.files.migration_counts);
+        let reference_path = path_of("reference", &raw.files.reference);
+
+        let census = load_census(&census_path, ages)?;
+        let projection = projection_path
+            .map(|p| load_population(&p, ages))
+            .transpose()?;
+        let mortality = mortality_path.map(|p| load_mortality(&p)).transpose()?;
+        let survival = survival_path
+            .map(|p| load_survival(&p, ages))
+            .transpose()?;
+        let fertility_cwr = cwr_path.map(|p| load_cwr(&p)).transpose()?;
+        let asfr = asfr_path.map(|p| load_asfr(&p, ages)).transpose()?;
+        let srb = srb_path.map(|p| load_srb(&p)).transpose()?;
+        let migration_rates = rates_path
+            .map(|p| load_migration(&p, ages, "rate"))
+            .transpose()?;
+        let migration_counts = counts_path
+            .map(|p| load_migration(&p, ages, "count"))
+            .transpose()?;
+        let reference = reference_path
+            .map(|p| load_reference(&p))
+            .transpose()?
+            .unwrap_or_default();
+        Ok(Pack {
+            dir,
+            name: raw.name,
+            name_en: raw.name_en,
+            code: raw.code,
+            ages,
+            census,
+            projection,
+            mortality,
+            survival,
+            fertility_cwr,
+            asfr,
+            srb,
+            migration_rates,
+            migration_counts,
+            reference,
+            sources: raw.sources,
+            parameters: raw.parameters,
+            files,
+        })
+    }
+
+    /// The path of the file with `role` (e.g. "census"), for messages.
+    pub fn file(&self, role: &str) -> PathBuf {
+        self.files
+            .get(role)
+            .cloned()
+            .unwrap_or_else(|| self.dir.join(MANIFEST))
+    }
+
+    /// The values of reference series `series`, by year.
+    pub fn reference_series(&self, series: &str) -> BTreeMap<i32, f64> {
+        self.reference
+            .iter()
+            .filter(|r| r.series == series)
+            .map(|r| (r.year, r.population))
+            .collect()
+    }
+
+    /// Survival ratios and birth survival for the period starting in `start`, by sex, from the
+    /// survival file if the pack has it for that period, else from the life table.
+    pub fn survival_for(&self, start: i32) -> Option<(Cells, [f64; 2])> {
+        if let Some(sp) = self.survival.as_ref().and_then(|m| m.get(&start)) {
+            return Some((sp.ratios, sp.birth.unwrap_or([f64::NAN; 2])));
+        }
+        let tables = self.mortality.as_ref()?.get(&start)?;
+        let mut ratios = [[0.0; MAX_AGES]; 2];
+        let mut birth = [0.0; 2];
+        for s in 0..2 {
+            let (r, b) = tables[s].survival_ratios(self.ages).ok()?;
+            ratios[s] = r;
+            birth[s] = b;
+        }
+        Some((ratios, birth))
+    }
+}
+
+/// Rows of a `…,sex,age,value` table keyed by year or period, checked for completeness.
+struct ByKey {
+    /// key → (cells, unknown, first line of the key)
+    map: BTreeMap<i32, (Cells, [f64; 2], u64)>,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Key {
+    Year,
+    Period,
+}
+
+impl Key {
+    fn field(self) -> &'static str {
+        match self {
+            Key::Year => "year",
+            Key::Period => "period",
+        }
+    }
+    fn label(self, k: i32) -> String {
+        match self {
+            Key::Year => k.to_string(),
+            Key::Period => crate::grid::period_label(k),
+        }
+    }
+}
+
+/// Which age labels a by-sex-age table uses.
+#[derive(Clone, Copy, PartialEq)]
+enum AgeSet {
+    /// Every group of the grid.
+    Groups,
+    /// Every group and `unknown`.
+    GroupsUnknown,
+    /// Destination groups 5-9 … open, and 0-4 optionally.
+    Destination,
+}
+
+fn read_by_sex_age(
+    path: &Path,
+    key: Key,
+    value: &str,
+    ages: AgeGroups,
+    age_set: AgeSet,
+    check: &dyn Fn(&Table, &Row, &str) -> Result<f64>,
+) -> Result<ByKey> {
+    let table = Table::read(path, &[key.field(), "sex", "age", value], &[])?;
+    let n = ages.len();
+    let mut map: BTreeMap<i32, (Cells, [f64; 2], u64)> = BTreeMap::new();
+    let mut seen: BTreeMap<(i32, usize, usize), u64> = BTreeMap::new();
+    for row in table.rows() {
+        let k = match key {
+            Key::Year => table.year(row, "year")?,
+            Key::Period => table.period(row, "period")?,
+        };
+        let sex = table.sex(row, "sex")?;
+        let age_raw = table.str(row, "age");
+        let a = if age_raw == "unknown" && age_set == AgeSet::GroupsUnknown {
+            MAX_AGES
+        } else {
+            ages.index(age_raw).ok_or_else(|| {
+                Error::input(
+                    table.at(row, "age"),
+                    format!(
+                        "unknown age group \"{age_raw}\": expected one of {}{}",
+                        describe_groups(ages),
+                        if age_set == AgeSet::GroupsUnknown {
+                            " or `unknown`"
+                        } else {
+                            ""
+                        }
+                    ),
+                )
+            })?
+        };
+        let v = check(&table, row, value)?;
+        if let Some(prev) = seen.insert((k, sex.index(), a), row.line()) {
+            return Err(Error::input(
+                table.at(row, "age"),
+                format!(
+                    "duplicate row for {} {sex} {age_raw} (first on line {prev}): expected one value per {}, sex and age",
+                    key.label(k),
+                    key.field()
+                ),
+            ));
+        }
+        let entry = map
+            .entry(k)
+            .or_insert(([[0.0; MAX_AGES]; 2], [0.0; 2], row.line()));
+        if a == MAX_AGES {
+            entry.1[sex.index()] = v;
+        } else {
+            entry.0[sex.index()][a] = v;
+        }
+    }
+    if map.is_empty() {
+        return Err(Error::input(
+            Location::file(path),
+            "the file has no data rows".to_string(),
+        ));
+    }
+    for (&k, &(_, _, line)) in &map {
+        for sex in Sex::BOTH {
+            let first = if age_set == AgeSet::Destination { 1 } else { 0 };
+            for a in first..n {
+                if !seen.contains_key(&(k, sex.index(), a)) {
+                    return Err(Error::input(
+                        Location::file(path).line(line).field("age"),
+                        format!(
+                            "missing age group {} for {} {sex}: expected every group {} for each {} and sex",
+                            ages.label(a),
+                            key.label(k),
+                            describe_groups(ages),
+                            key.field()
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    if key == Key::Period {
+        check_consecutive(path, map.iter().map(|(&k, v)| (k, v.2)))?;
+    }
+    Ok(ByKey { map })
+}
+
+fn describe_groups(ages: AgeGroups) -> String {
+    format!("0-4, 5-9, …, {}, {}", ages.label(ages.len() - 2), ages.label(ages.len() - 1))
+}
+
+/// Periods must follow each other without a gap.
+fn check_consecutive(path: &Path, periods: impl Iterator<Item = (i32, u64)>) -> Result<()> {
+    let mut prev: Option<i32> = None;
+    for (k, line) in periods {
+        if let Some(p) = prev {
+            if k != p + 5 {
+                return Err(Error::input(
+                    Location::file(path).line(line).field("period"),
+                    format!(
+                        "period gap: expected {} after {}, found {}",
+                        crate::grid::period_label(p + 5),
+                        crate::grid::period_label(p),
+                        crate::grid::period_label(k)
+                    ),
+                ));
+            }
+        }
+        prev = Some(k);
+    }
+    Ok(())
+}
+
+fn load_census(path: &Path, ages: AgeGroups) -> Result<BTreeMap<i32, CensusYear>> {
+    let by = read_by_sex_age(
+        path,
+        Key::Year,
+        "population",
+        ages,
+        AgeSet::GroupsUnknown,
+        &|t, r, f| t.non_negative(r, f),
+    )?;
+    Ok(by
+        .map
+        .into_iter()
+        .map(|(y, (cells, unknown, _))| (y, CensusYear { cells, unknown }))
+        .collect())
+}
+
+fn load_population(path: &Path, ages: AgeGroups) -> Result<BTreeMap<i32, Cells>> {
+    let by = read_by_sex_age(
+        path,
+        Key::Year,
+        "population",
+        ages,
+        AgeSet::Groups,
+        &|t, r, f| t.non_negative(r, f),
+    )?;
+    let mut prev: Option<i32> = None;
+    for (&y, &(_, _, line)) in &by.map {
+        if let Some(p) = prev {
+            if y != p + 5 {
+                return Err(Error::input(
+                    Location::file(path).line(line).field("year"),
+                    format!("year gap: expected {} after {p}, found {y}", p + 5),
+                ));
+            }
+        }
+        prev = Some(y);
+    }
+    Ok(by.map.into_iter().map(|(y, (c, _, _))| (y, c)).collect())
+}
+
+fn load_migration(path: &Path, ages: AgeGroups, value: &str) -> Result<BTreeMap<i32, Cells>> {
+    let check: &dyn Fn(&Table, &Row, &str) -> Result<f64> = if value == "rate" {
+        &|t: &Table, r: &Row, f: &str| {
+            let v = t.num(r, f)?;
+            if v < -1.0 {
+                return Err(Error::input(
+                    t.at(r, f),
+                    format!("a net migration rate cannot be below -1 (everyone leaves), found {v}"),
+                ));
+            }
+            Ok(v)
+        }
+    } else {
+        &|t: &Table, r: &Row, f: &str| t.num(r, f)
+    };
+    let by = read_by_sex_age(path, Key::Period, value, ages, AgeSet::Destination, check)?;
+    Ok(by.map.into_iter().map(|(k, (c, _, _))| (k, c)).collect())
+}
+
+/// Abridged ages of a death-rate file: 0, 1, 5, 10, …, with the open group as `100+`.
+fn parse_abridged_age(raw: &str) -> Option<(u32, bool)> {
+    if let Some(s) = raw.strip_suffix('+') {
+        return s.trim().parse().ok().map(|v| (v, true));
+    }
+    raw.parse().ok().map(|v| (v, false))
+}
+
+fn load_mortality(path: &Path) -> Result<BTreeMap<i32, [LifeTable; 2]>> {
+    let table = Table::read(path, &["period", "sex", "age", "mx"], &[])?;
+    // (period, sex) -> (age -> (mx, line)), open age
+    let mut rows: BTreeMap<(i32, Sex), (BTreeMap<u32, (f64, u64)>, Option<u32>, u64)> =
+        BTreeMap::new();
+    for row in table.rows() {
+        let period = table.period(row, "period")?;
+        let sex = table.sex(row, "sex")?;
+        let raw = table.str(row, "age");
+        let (age, open) = parse_abridged_age(raw).ok_or_else(|| {
+            Error::input(
+                table.at(row, "age"),
+                format!("expected an age 0, 1, 5, 10, … or an open group such as 100+, found \"{raw}\""),
+            )
+        })?;
+        let mx = table.non_negative(row, "mx")?;
+        let e = rows
+            .entry((period, sex))
+            .or_insert((BTreeMap::new(), None, row.line()));
+        if e.0.insert(age, (mx, row.line())).is_some() {
+            return Err(Error::input(
+                table.at(row, "age"),
+                format!("duplicate death rate for {} {sex} age {raw}", crate::grid::period_label(period)),
+            ));
+        }
+        if open {
+            e.1 = Some(age);
+        }
+    }
+    let mut out: BTreeMap<i32, [Option<LifeTable>; 2]> = BTreeMap::new();
+    for ((period, sex), (ages_map, open, line)) in rows {
+        let Some(open) = open else {
+            return Err(Error::input(
+                Location::file(path).line(line).field("age"),
+                format!(
+                    "no open age group (such as 100+) for {} {sex}",
+                    crate::grid::period_label(period)
+                ),
+            ));
+        };
+        let mut ages = Vec::new();
+        let mut mx = Vec::new();
+        let mut expected = 0u32;
+        while expected <= open {
+            match ages_map.get(&expected) {
+                Some(&(v, _)) => {
+                    ages.push(expected);
+                    mx.push(v);
+                }
+                None => {
+                    return Err(Error::input(
+                        Location::file(path).line(line).field("age"),
+                        format!(
+                            "missing death rate for {} {sex} age {expected}: expected ages 0, 1, 5, 10, …, {open}+",
+                            crate::grid::period_label(period)
+                        ),
+                    ))
+                }
+            }
+            expected = if expected == 0 { 1 } else if expected == 1 { 5 } else { expected + 5 };
+        }
+        let lt = LifeTable::from_mx(sex, &ages, &mx).map_err(|e| {
+            Error::input(Location::file(path).line(line).field("mx"), e.to_string())
+        })?;
+        out.entry(period).or_insert([None, None])[sex.index()] = Some(lt);
+    }
+    let mut result = BTreeMap::new();
+    for (period, [m, f]) in out {
+        match (m, f) {
+            (Some(m), Some(f)) => {
+                result.insert(period, [m, f]);
+            }
+            _ => {
+                return Err(Error::input(
+                    Location::file(path).field("sex"),
+                    format!(
+                        "death rates for {} are given for one sex only: expected both male and female",
+                        crate::grid::period_label(period)
+                    ),
+                ))
+            }
+        }
+    }
+    check_consecutive(path, result.keys().map(|&k| (k, 0)))?;
+    Ok(result)
+}
+
+fn load_survival(path: &Path, ages: AgeGroups) -> Result<BTreeMap<i32, SurvivalPeriod>> {
+    let table = Table::read(path, &["period", "sex", "age", "ratio"], &[])?;
+    let n = ages.len();
+    let pair_label = format!("{}+", 5 * (n - 2));
+    let mut map: BTreeMap<i32, (SurvivalPeriod, [[bool; MAX_AGES]; 2], [bool; 2], u64)> =
+        BTreeMap::new();
+    for row in table.rows() {
+        let period = table.period(row, "period")?;
+        let sex = table.sex(row, "sex")?;
+        let raw = table.str(row, "age");
+        let ratio = table.probability(row, "ratio")?;
+        let e = map.entry(period).or_insert((
+            SurvivalPeriod {
+                ratios: [[0.0; MAX_AGES]; 2],
+                birth: None,
+            },
+            [[false; MAX_AGES]; 2],
+            [false; 2],
+            row.line(),
+        ));
+        let s = sex.index();
+        if raw == "birth" {
+            let mut b = e.0.birth.unwrap_or([f64::NAN; 2]);
+            b[s] = ratio;
+            e.0.birth = Some(b);
+            e.2[s] = true;
+            continue;
+        }
+        let a = if raw == pair_label {
+            n - 2
+        } else {
+            match ages.index(raw) {
+                Some(a) if a < n - 2 => a,
+                _ => {
+                    return Err(Error::input(
+                        table.at(row, "age"),
+                        format!(
+                            "unknown starting age group \"{raw}\": expected 0-4 … {}, {pair_label} (the open pair) or `birth`",
+                            ages.label(n - 3)
+                        ),
+                    ))
+                }
+            }
+        };
+        if e.1[s][a] {
+            return Err(Error::input(
+                table.at(row, "age"),
+                format!("duplicate survival ratio for {} {sex} {raw}", crate::grid::period_label(period)),
+            ));
+        }
+        e.1[s][a] = true;
+        e.0.ratios[s][a] = ratio;
+    }
+    for (&period, (sp, seen, births, line)) in &map {
+        for sex in Sex::BOTH {
+            for a in 0..n - 1 {
+                if !seen[sex.index()][a] {
+                    let label = if a == n - 2 { pair_label.clone() } else { ages.label(a) };
+                    return Err(Error::input(
+                        Location::file(path).line(*line).field("age"),
+                        format!(
+                            "missing age group {label} for {} {sex}: expected a survival ratio for every starting group",
+                            crate::grid::period_label(period)
+                        ),
+                    ));
+                }
+            }
+        }
+        if sp.birth.is_some() && births != &[true, true] {
+            return Err(Error::input(
+                Location::file(path).line(*line).field("age"),
+                format!(
+                    "birth survival for {} is given for one sex only: expected `birth` rows for both",
+                    crate::grid::period_label(period)
+                ),
+            ));
+        }
+    }
+    check_consecutive(path, map.iter().map(|(&k, v)| (k, v.3)))?;
+    Ok(map.into_iter().map(|(k, v)| (k, v.0)).collect())
+}
+
+fn load_cwr(path: &Path) -> Result<BTreeMap<i32, (f64, f64)>> {
+    let table = Table::read(path, &["period", "cwr", "sex_ratio_0_4"], &[])?;
+    let mut map = BTreeMap::new();
+    let mut lines = Vec::new();
+    for row in table.rows() {
+        let period = table.period(row, "period")?;
+        let cwr = table.non_negative(row, "cwr")?;
+        let sigma = table.num(row, "sex_ratio_0_4")?;
+        if sigma <= 0.0 {
+            return Err(Error::input(
+                table.at(row, "sex_ratio_0_4"),
+                format!("expected a positive number of boys per girl, found {sigma}"),
+            ));
+        }
+        if map.insert(period, (cwr, sigma)).is_some() {
+            return Err(Error::input(
+                table.at(row, "period"),
+                "duplicate period: expected one row per period",
+            ));
+        }
+        lines.push((period, row.line()));
+    }
+    lines.sort();
+    check_consecutive(path, lines.into_iter())?;
+    Ok(map)
+}
+
+fn load_srb(path: &Path) -> Result<BTreeMap<i32, f64>> {
+    let table = Table::read(path, &["period", "sex_ratio_at_birth"], &["source"])?;
+    let mut map = BTreeMap::new();
+    let mut lines = Vec::new();
+    for row in table.rows() {
+        let period = table.period(row, "period")?;
+        let v = table.num(row, "sex_ratio_at_birth")?;
+        if v <= 0.0 {
+            return Err(Error::input(
+                table.at(row, "sex_ratio_at_birth"),
+                format!("expected a positive number of boys per girl, found {v}"),
+            ));
+        }
+        if map.insert(period, v).is_some() {
+            return Err(Error::input(
+                table.at(row, "period"),
+                "duplicate period: expected one row per period",
+            ));
+        }
+        lines.push((period, row.line()));
+    }
+    lines.sort();
+    check_consecutive(path, lines.into_iter())?;
+    Ok(map)
+}
+
+fn load_asfr(path: &Path, ages: AgeGroups) -> Result<BTreeMap<i32, Ages>> {
+    let table = Table::read(path, &["period", "age", "asfr"], &[])?;
+    let mut map: BTreeMap<i32, (Ages, u64, u32)> = BTreeMap::new();
+    for row in table.rows() {
+        let period = table.period(row, "period")?;
+        let raw = table.str(row, "age");
+        let a = match ages.index(raw) {
+            Some(a) if (crate::grid::FERTILE_FIRST..=crate::grid::FERTILE_LAST).contains(&a) => a,
+            _ => {
+                return Err(Error::input(
+                    table.at(row, "age"),
+                    format!("expected a mother's age group 15-19 … 45-49, found \"{raw}\""),
+                ))
+            }
+        };
+        let v = table.non_negative(row, "asfr")?;
+        let e = map.entry(period).or_insert(([0.0; MAX_AGES], row.line(), 0));
+        if e.2 & (1 << a) != 0 {
+            return Err(Error::input(
+                table.at(row, "age"),
+                format!("duplicate rate for {} {raw}", crate::grid::period_label(period)),
+            ));
+        }
+        e.2 |= 1 << a;
+        e.0[a] = v;
+    }
+    for (&period, &(_, line, mask)) in &map {
+        for a in crate::grid::FERTILE_FIRST..=crate::grid::FERTILE_LAST {
+            if mask & (1 << a) == 0 {
+                return Err(Error::input(
+                    Location::file(path).line(line).field("age"),
+                    format!(
+                        "missing age group {} for {}: expected rates for 15-19 … 45-49",
+                        ages.label(a),
+                        crate::grid::period_label(period)
+                    ),
+                ));
+            }
+        }
+    }
+    check_consecutive(path, map.iter().map(|(&k, v)| (k, v.1)))?;
+    Ok(map.into_iter().map(|(k, v)| (k, v.0)).collect())
+}
+
+fn load_reference(path: &Path) -> Result<Vec<ReferencePoint>> {
+    let table = Table::read(path, &["series", "year", "population"], &["note"])?;
+    let mut out = Vec::new();
+    for row in table.rows() {
+        let series = table.str(row, "series").to_string();
+        if series.is_empty() {
+            return Err(Error::input(
+                table.at(row, "series"),
+                "the field is empty: expected a series name such as `target`",
+            ));
+        }
+        out.push(ReferencePoint {
+            series,
+            year: table.year(row, "year")?,
+            population: table.non_negative(row, "population")?,
+        });
+    }
+    Ok(out)
+}
+
+/// Survival ratios from a Preston-style table of person-years (used by the validation case).
+pub fn survival_from_person_years(nlx: &[f64], l0: f64) -> Result<(Ages, f64)> {
+    survival_from_nlx(nlx, l0)
+}
