@@ -5,6 +5,9 @@
 //! pack ([`pack`]), scenarios ([`scenario`]), output ([`output`]) and the command implementations
 //! ([`cli`]) that the thin `jinko` binary dispatches to.
 
+// Demographic arithmetic indexes by age group and sex; index loops read like the formulas.
+#![allow(clippy::needless_range_loop)]
+
 pub mod cli;
 pub mod engine;
 pub mod error;

@@ -36,7 +36,12 @@ pub struct ObservedRatios {
 /// Cohort change ratios, CWR and 0-4 sex ratio between `start` (year `t`) and `end` (t+5).
 ///
 /// Fails, naming the year, sex and age, where a ratio would divide by zero.
-pub fn observed_ratios(ages: AgeGroups, t: i32, start: &Cells, end: &Cells) -> Result<ObservedRatios> {
+pub fn observed_ratios(
+    ages: AgeGroups,
+    t: i32,
+    start: &Cells,
+    end: &Cells,
+) -> Result<ObservedRatios> {
     let n = ages.len();
     let mut ccr = [[0.0; MAX_AGES]; 2];
     for sex in Sex::BOTH {
@@ -91,7 +96,12 @@ pub fn migration_rates(ages: AgeGroups, ccr: &Cells, survival: &Cells) -> Cells 
 
 /// Residual net migration between `start` and `end` (five years later) given survival ratios, by
 /// sex: `Σ (P[a+1](t+5) − base[a](t)·S[a])` over destination groups 5-9 and above.
-pub fn residual_net_migration(ages: AgeGroups, start: &Cells, end: &Cells, survival: &Cells) -> [f64; 2] {
+pub fn residual_net_migration(
+    ages: AgeGroups,
+    start: &Cells,
+    end: &Cells,
+    survival: &Cells,
+) -> [f64; 2] {
     let n = ages.len();
     let mut out = [0.0; 2];
     for s in 0..2 {

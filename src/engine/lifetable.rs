@@ -175,7 +175,7 @@ pub fn survival_from_nlx(nlx: &[f64], l0: f64) -> Result<(Ages, f64)> {
             "expected person-years for 3 to {MAX_AGES} age groups, found {n}"
         )));
     }
-    if nlx.iter().any(|v| !v.is_finite() || *v <= 0.0) || !(l0 > 0.0) {
+    if nlx.iter().any(|v| !v.is_finite() || *v <= 0.0) || l0.is_nan() || l0 <= 0.0 {
         return Err(Error::Invalid(
             "person-years nLx and the radix l0 must be positive numbers".into(),
         ));

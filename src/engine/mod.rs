@@ -131,7 +131,13 @@ pub struct Model {
     pub periods: Vec<Period>,
 }
 
-fn check_finite(what: &str, period: i32, sex: Option<Sex>, age: Option<usize>, v: f64) -> Result<()> {
+fn check_finite(
+    what: &str,
+    period: i32,
+    sex: Option<Sex>,
+    age: Option<usize>,
+    v: f64,
+) -> Result<()> {
     if v.is_finite() {
         Ok(())
     } else {
@@ -203,7 +209,13 @@ impl Model {
                 )));
             }
             for a in 0..n {
-                check_finite("fertility rate", p.start, Some(Sex::Female), Some(a), p.asfr[a])?;
+                check_finite(
+                    "fertility rate",
+                    p.start,
+                    Some(Sex::Female),
+                    Some(a),
+                    p.asfr[a],
+                )?;
                 if p.asfr[a] < 0.0 {
                     return Err(Error::Invalid(format!(
                         "fertility rate for period {}, age {} is {}: expected a value of 0 or more",
@@ -249,8 +261,17 @@ impl Model {
 ///
 /// `pops` must hold `periods + 1` entries and `components` `periods` entries; the model should have
 /// been checked with [`Model::validate`] and the base must be non-negative.
-pub fn project_into(model: &Model, base: &Cells, pops: &mut [Cells], components: &mut [Components]) {
-    let steps = model.periods.len().min(components.len()).min(pops.len().saturating_sub(1));
+pub fn project_into(
+    model: &Model,
+    base: &Cells,
+    pops: &mut [Cells],
+    components: &mut [Components],
+) {
+    let steps = model
+        .periods
+        .len()
+        .min(components.len())
+        .min(pops.len().saturating_sub(1));
     if pops.is_empty() {
         return;
     }

@@ -40,6 +40,28 @@ pub fn step(
     from: &Cells,
     to: &mut Cells,
 ) -> Components {
+    // Monomorphise on the number of age groups, so that every loop has a constant trip count
+    // and no bounds checks (the grid allows 4 … 21 groups).
+    macro_rules! dispatch {
+        ($($k:literal)*) => {
+            match n {
+                $($k => step_n::<$k>(fertility, migration, p, from, to),)*
+                _ => Components::default(),
+            }
+        };
+    }
+    dispatch!(4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21)
+}
+
+#[inline]
+fn step_n<const N: usize>(
+    fertility: FertilityMethod,
+    migration: MigrationForm,
+    p: &Period,
+    from: &Cells,
+    to: &mut Cells,
+) -> Components {
+    let n = N;
     let mut c = Components::default();
     let last = n - 1;
     for sex in Sex::BOTH {
@@ -48,8 +70,9 @@ pub fn step(
         let sv = &p.survival[s];
         let mg = &p.migration[s];
         let out = &mut to[s];
-        let mut deaths = 0.0;
-        let mut net = 0.0;
+        // Four partial sums each, so that the additions do not wait on one another.
+        let mut deaths = [0.0; 4];
+        let mut net = [0.0; 4];
         match migration {
             MigrationForm::Rates => {
                 for a in 1..n {
@@ -59,11 +82,11 @@ pub fn step(
                         pf[a - 1]
                     };
                     let surv = base * sv[a - 1];
-                    deaths += base - surv;
+                    deaths[a & 3] += base - surv;
                     let moved = surv * mg[a];
                     let mut v = surv + moved;
                     let deficit = clamp(&mut v, sex, a, &mut c);
-                    net += moved + deficit;
+                    net[a & 3] += moved + deficit;
                     out[a] = v;
                 }
             }
@@ -81,19 +104,19 @@ pub fn step(
                     } else {
                         start_share * mg[a - 1]
                     };
-                    net += arrivals + clamp(&mut base, sex, a - 1, &mut c);
+                    net[a & 3] += arrivals + clamp(&mut base, sex, a - 1, &mut c);
                     let surv = base * sv[a - 1];
-                    deaths += base - surv;
+                    deaths[a & 3] += base - surv;
                     let mut v = surv + end_share * mg[a];
-                    net += end_share * mg[a] + clamp(&mut v, sex, a, &mut c);
+                    net[a & 3] += end_share * mg[a] + clamp(&mut v, sex, a, &mut c);
                     out[a] = v;
                 }
                 // The start-of-step arrivals aged 0-4 in the last step are counted in the loop above
                 // (they age into 5-9); their end-of-step counterparts join the 0-4 group below.
             }
         }
-        c.deaths[s] = deaths;
-        c.net_migration[s] = net;
+        c.deaths[s] = (deaths[0] + deaths[1]) + (deaths[2] + deaths[3]);
+        c.net_migration[s] = (net[0] + net[1]) + (net[2] + net[3]);
     }
 
     // Births.

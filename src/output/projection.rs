@@ -93,7 +93,8 @@ pub fn table(s: &Scenario, p: &Projection) -> String {
         },
         match s.model.migration {
             crate::engine::MigrationForm::Rates => "net migration rates".to_string(),
-            crate::engine::MigrationForm::Counts(t) => format!("net migrant counts ({t:?} timing)").to_lowercase(),
+            crate::engine::MigrationForm::Counts(t) =>
+                format!("net migrant counts ({t:?} timing)").to_lowercase(),
         }
     );
     let _ = writeln!(o);
@@ -215,7 +216,11 @@ pub fn csv(p: &Projection) -> String {
     for (k, &year) in p.years.iter().enumerate() {
         for sex in Sex::BOTH {
             for (a, label) in labels.iter().enumerate().take(n) {
-                let _ = writeln!(o, "{year},{sex},{label},{}", p.population[k][sex.index()][a]);
+                let _ = writeln!(
+                    o,
+                    "{year},{sex},{label},{}",
+                    p.population[k][sex.index()][a]
+                );
             }
         }
     }

@@ -104,7 +104,10 @@ impl CensusYear {
     /// Total including unknown ages.
     pub fn total(&self, ages: AgeGroups) -> f64 {
         let n = ages.len();
-        self.cells.iter().map(|s| s[..n].iter().sum::<f64>()).sum::<f64>()
+        self.cells
+            .iter()
+            .map(|s| s[..n].iter().sum::<f64>())
+            .sum::<f64>()
             + self.unknown.iter().sum::<f64>()
     }
 }
@@ -198,7 +201,7 @@ impl Pack {
         } else {
             (dir.to_path_buf(), dir.join(MANIFEST))
         };
-        let (raw, _) = read_toml::<RawManifest>(&manifest)?;
+        let (raw, text) = read_toml::<RawManifest>(&manifest)?;
         let ages = AgeGroups::with_open_start(raw.open_age).ok_or_else(|| {
             Error::input(
                 Location::file(&manifest).field("open_age"),
@@ -210,9 +213,23 @@ impl Pack {
             )
         })?;
         let mut files = BTreeMap::new();
+        let mut missing: Option<Error> = None;
         let mut path_of = |role: &'static str, name: &Option<String>| -> Option<PathBuf> {
             name.as_ref().map(|n| {
                 let p = dir.join(n);
+                if !p.is_file() && missing.is_none() {
+                    let mut loc = Location::file(&manifest).field(format!("files.{role}"));
+                    if let Some(l) = crate::scenario::key_line(&text, role) {
+                        loc = loc.line(l);
+                    }
+                    missing = Some(Error::input(
+                        loc,
+                        format!(
+                            "the file \"{n}\" was not found (looked for {}): expected a CSV file in the pack folder",
+                            p.display()
+                        ),
+                    ));
+                }
                 files.insert(role, p.clone());
                 p
             })
@@ -227,15 +244,16 @@ impl Pack {
         let rates_path = path_of("migration_rates", &raw.files.migration_rates);
         let counts_path = path_of("migration_counts", &raw.files.migration_counts);
         let reference_path = path_of("reference", &raw.files.reference);
+        if let Some(e) = missing {
+            return Err(e);
+        }
 
         let census = load_census(&census_path, ages)?;
         let projection = projection_path
             .map(|p| load_population(&p, ages))
             .transpose()?;
         let mortality = mortality_path.map(|p| load_mortality(&p)).transpose()?;
-        let survival = survival_path
-            .map(|p| load_survival(&p, ages))
-            .transpose()?;
+        let survival = survival_path.map(|p| load_survival(&p, ages)).transpose()?;
         let fertility_cwr = cwr_path.map(|p| load_cwr(&p)).transpose()?;
         let asfr = asfr_path.map(|p| load_asfr(&p, ages)).transpose()?;
         let srb = srb_path.map(|p| load_srb(&p)).transpose()?;
@@ -433,7 +451,11 @@ fn read_by_sex_age(
 }
 
 fn describe_groups(ages: AgeGroups) -> String {
-    format!("0-4, 5-9, …, {}, {}", ages.label(ages.len() - 2), ages.label(ages.len() - 1))
+    format!(
+        "0-4, 5-9, …, {}, {}",
+        ages.label(ages.len() - 2),
+        ages.label(ages.len() - 1)
+    )
 }
 
 /// Periods must follow each other without a gap.
@@ -528,8 +550,9 @@ fn parse_abridged_age(raw: &str) -> Option<(u32, bool)> {
 fn load_mortality(path: &Path) -> Result<BTreeMap<i32, [LifeTable; 2]>> {
     let table = Table::read(path, &["period", "sex", "age", "mx"], &[])?;
     // (period, sex) -> (age -> (mx, line)), open age
-    let mut rows: BTreeMap<(i32, Sex), (BTreeMap<u32, (f64, u64)>, Option<u32>, u64)> =
-        BTreeMap::new();
+    /// Rates by age with their lines, the open age, and the first line.
+    type SexRates = (BTreeMap<u32, (f64, u64)>, Option<u32>, u64);
+    let mut rows: BTreeMap<(i32, Sex), SexRates> = BTreeMap::new();
     for row in table.rows() {
         let period = table.period(row, "period")?;
         let sex = table.sex(row, "sex")?;
@@ -537,7 +560,9 @@ fn load_mortality(path: &Path) -> Result<BTreeMap<i32, [LifeTable; 2]>> {
         let (age, open) = parse_abridged_age(raw).ok_or_else(|| {
             Error::input(
                 table.at(row, "age"),
-                format!("expected an age 0, 1, 5, 10, … or an open group such as 100+, found \"{raw}\""),
+                format!(
+                    "expected an age 0, 1, 5, 10, … or an open group such as 100+, found \"{raw}\""
+                ),
             )
         })?;
         let mx = table.non_negative(row, "mx")?;
@@ -547,7 +572,10 @@ fn load_mortality(path: &Path) -> Result<BTreeMap<i32, [LifeTable; 2]>> {
         if e.0.insert(age, (mx, row.line())).is_some() {
             return Err(Error::input(
                 table.at(row, "age"),
-                format!("duplicate death rate for {} {sex} age {raw}", crate::grid::period_label(period)),
+                format!(
+                    "duplicate death rate for {} {sex} age {raw}",
+                    crate::grid::period_label(period)
+                ),
             ));
         }
         if open {
@@ -555,7 +583,10 @@ fn load_mortality(path: &Path) -> Result<BTreeMap<i32, [LifeTable; 2]>> {
         }
     }
     let mut out: BTreeMap<i32, [Option<LifeTable>; 2]> = BTreeMap::new();
+    let mut first_line: BTreeMap<i32, u64> = BTreeMap::new();
     for ((period, sex), (ages_map, open, line)) in rows {
+        let fl = first_line.entry(period).or_insert(line);
+        *fl = (*fl).min(line);
         let Some(open) = open else {
             return Err(Error::input(
                 Location::file(path).line(line).field("age"),
@@ -584,7 +615,13 @@ fn load_mortality(path: &Path) -> Result<BTreeMap<i32, [LifeTable; 2]>> {
                     ))
                 }
             }
-            expected = if expected == 0 { 1 } else if expected == 1 { 5 } else { expected + 5 };
+            expected = if expected == 0 {
+                1
+            } else if expected == 1 {
+                5
+            } else {
+                expected + 5
+            };
         }
         let lt = LifeTable::from_mx(sex, &ages, &mx).map_err(|e| {
             Error::input(Location::file(path).line(line).field("mx"), e.to_string())
@@ -601,14 +638,14 @@ fn load_mortality(path: &Path) -> Result<BTreeMap<i32, [LifeTable; 2]>> {
                 return Err(Error::input(
                     Location::file(path).field("sex"),
                     format!(
-                        "death rates for {} are given for one sex only: expected both male and female",
-                        crate::grid::period_label(period)
-                    ),
+                    "death rates for {} are given for one sex only: expected both male and female",
+                    crate::grid::period_label(period)
+                ),
                 ))
             }
         }
     }
-    check_consecutive(path, result.keys().map(|&k| (k, 0)))?;
+    check_consecutive(path, first_line.into_iter())?;
     Ok(result)
 }
 
@@ -616,8 +653,9 @@ fn load_survival(path: &Path, ages: AgeGroups) -> Result<BTreeMap<i32, SurvivalP
     let table = Table::read(path, &["period", "sex", "age", "ratio"], &[])?;
     let n = ages.len();
     let pair_label = format!("{}+", 5 * (n - 2));
-    let mut map: BTreeMap<i32, (SurvivalPeriod, [[bool; MAX_AGES]; 2], [bool; 2], u64)> =
-        BTreeMap::new();
+    /// Ratios, which starting groups were seen, which birth rows were seen, first line.
+    type Seen = (SurvivalPeriod, [[bool; MAX_AGES]; 2], [bool; 2], u64);
+    let mut map: BTreeMap<i32, Seen> = BTreeMap::new();
     for row in table.rows() {
         let period = table.period(row, "period")?;
         let sex = table.sex(row, "sex")?;
@@ -659,7 +697,10 @@ fn load_survival(path: &Path, ages: AgeGroups) -> Result<BTreeMap<i32, SurvivalP
         if e.1[s][a] {
             return Err(Error::input(
                 table.at(row, "age"),
-                format!("duplicate survival ratio for {} {sex} {raw}", crate::grid::period_label(period)),
+                format!(
+                    "duplicate survival ratio for {} {sex} {raw}",
+                    crate::grid::period_label(period)
+                ),
             ));
         }
         e.1[s][a] = true;
@@ -669,7 +710,11 @@ fn load_survival(path: &Path, ages: AgeGroups) -> Result<BTreeMap<i32, SurvivalP
         for sex in Sex::BOTH {
             for a in 0..n - 1 {
                 if !seen[sex.index()][a] {
-                    let label = if a == n - 2 { pair_label.clone() } else { ages.label(a) };
+                    let label = if a == n - 2 {
+                        pair_label.clone()
+                    } else {
+                        ages.label(a)
+                    };
                     return Err(Error::input(
                         Location::file(path).line(*line).field("age"),
                         format!(
@@ -763,11 +808,16 @@ fn load_asfr(path: &Path, ages: AgeGroups) -> Result<BTreeMap<i32, Ages>> {
             }
         };
         let v = table.non_negative(row, "asfr")?;
-        let e = map.entry(period).or_insert(([0.0; MAX_AGES], row.line(), 0));
+        let e = map
+            .entry(period)
+            .or_insert(([0.0; MAX_AGES], row.line(), 0));
         if e.2 & (1 << a) != 0 {
             return Err(Error::input(
                 table.at(row, "age"),
-                format!("duplicate rate for {} {raw}", crate::grid::period_label(period)),
+                format!(
+                    "duplicate rate for {} {raw}",
+                    crate::grid::period_label(period)
+                ),
             ));
         }
         e.2 |= 1 << a;

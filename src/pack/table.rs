@@ -33,7 +33,11 @@ impl Table {
     /// Parse `bytes` as the contents of `path` (see [`Table::read`]).
     pub fn parse(path: &Path, bytes: &[u8], required: &[&str], optional: &[&str]) -> Result<Table> {
         let text = std::str::from_utf8(bytes).map_err(|e| {
-            let line = bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+            let line = bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count() as u64
+                + 1;
             Error::input(
                 Location::file(path).line(line),
                 "the file is not valid UTF-8: save it as UTF-8 (Excel: \"CSV UTF-8\")",
@@ -81,7 +85,10 @@ impl Table {
         let Some((hline, header)) = header else {
             return Err(Error::input(
                 Location::file(path),
-                format!("the file is empty: expected a header `{}`", required.join(",")),
+                format!(
+                    "the file is empty: expected a header `{}`",
+                    required.join(",")
+                ),
             ));
         };
         for col in required {
@@ -270,7 +277,10 @@ mod tests {
     fn bad_numbers() {
         let t = parse("a,b\n1,NaN\n-1,x\n").unwrap();
         let e = t.num(&t.rows()[0], "b").unwrap_err().to_string();
-        assert!(e.contains("line 2, field `b`: expected a finite number"), "{e}");
+        assert!(
+            e.contains("line 2, field `b`: expected a finite number"),
+            "{e}"
+        );
         let e = t.non_negative(&t.rows()[1], "a").unwrap_err().to_string();
         assert!(e.contains("line 3, field `a`"), "{e}");
     }

@@ -154,13 +154,14 @@ pub struct Scenario {
 /// The 1-based line where `key = …` first appears in `text`, for messages about a valid-looking
 /// but impossible value.
 pub(crate) fn key_line(text: &str, key: &str) -> Option<u64> {
-    text.lines().position(|l| {
-        let t = l.trim_start();
-        t.strip_prefix(key)
-            .map(|rest| rest.trim_start().starts_with('='))
-            .unwrap_or(false)
-    })
-    .map(|i| i as u64 + 1)
+    text.lines()
+        .position(|l| {
+            let t = l.trim_start();
+            t.strip_prefix(key)
+                .map(|rest| rest.trim_start().starts_with('='))
+                .unwrap_or(false)
+        })
+        .map(|i| i as u64 + 1)
 }
 
 impl Scenario {
@@ -253,10 +254,12 @@ impl Scenario {
         let survival_source = assumptions.survival.unwrap_or(SurvivalSource::LifeTable);
         let migration = match assumptions.migration.unwrap_or(MigrationKind::Rates) {
             MigrationKind::Rates => MigrationForm::Rates,
-            MigrationKind::Counts => MigrationForm::Counts(match assumptions.timing.unwrap_or(RawTiming::Even) {
-                RawTiming::Even => Timing::Even,
-                RawTiming::End => Timing::End,
-            }),
+            MigrationKind::Counts => {
+                MigrationForm::Counts(match assumptions.timing.unwrap_or(RawTiming::Even) {
+                    RawTiming::Even => Timing::Even,
+                    RawTiming::End => Timing::End,
+                })
+            }
         };
         let fertility = match method {
             Method::Cwr => FertilityMethod::Cwr,
@@ -270,7 +273,9 @@ impl Scenario {
                 Source::Projection => {
                     period_from_projection(&pack, start, fertility, migration, survival_source)?
                 }
-                Source::Files => period_from_files(&pack, start, fertility, migration, survival_source)?,
+                Source::Files => {
+                    period_from_files(&pack, start, fertility, migration, survival_source)?
+                }
             };
             match period {
                 Some(p) => periods.push(p),
@@ -309,9 +314,12 @@ impl Scenario {
             base_year,
             periods,
         };
-        model
-            .validate()
-            .map_err(|e| Error::input(Location::file(path), format!("the assumptions are not valid: {e}")))?;
+        model.validate().map_err(|e| {
+            Error::input(
+                Location::file(path),
+                format!("the assumptions are not valid: {e}"),
+            )
+        })?;
         let name = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -367,7 +375,9 @@ fn survival(pack: &Pack, start: i32, source: SurvivalSource) -> Result<Option<(C
                     "survival = \"file\" needs survival ratios: expected files.survival in the pack",
                 ));
             };
-            Ok(map.get(&start).map(|sp| (sp.ratios, sp.birth.unwrap_or([1.0; 2]))))
+            Ok(map
+                .get(&start)
+                .map(|sp| (sp.ratios, sp.birth.unwrap_or([1.0; 2]))))
         }
     }
 }

@@ -1,0 +1,10 @@
+//! Integration tests: one binary, a module per topic (faster links on two cores).
+#![allow(clippy::needless_range_loop)]
+
+mod common;
+
+mod bad_input;
+mod cli;
+mod kama;
+mod properties;
+mod reference_cases;
