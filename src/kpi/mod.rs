@@ -9,7 +9,7 @@
 //!
 //! The pieces:
 //!
-//! - [`file`]: reading a KPI file (TOML) into a validated [`Strategy`] ([`load`], [`parse`]);
+//! - [`file`](mod@file): reading a KPI file (TOML) into a validated [`Strategy`] ([`load`], [`parse`]);
 //! - [`actuals`]: yearly updates from a CSV `kpi_id,year,value`;
 //! - [`rule`]: grading one actual against one target ([`grade`], [`assess`]);
 //! - [`review`](mod@review): grading a whole strategy ([`review()`]);

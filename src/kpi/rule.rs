@@ -278,7 +278,7 @@ pub fn achievement_ratio(actual: f64, target: f64, direction: Direction) -> Resu
 /// Grade `actual` against `target` (see [`assess`] for the ratio and percent too).
 ///
 /// `comparison` only matters as "level or not": how yearly figures are summed or picked is done
-/// before (see [`super::review`]). Errors: a zero target for a ratio comparison, a non-finite
+/// before (see [`mod@super::review`]). Errors: a zero target for a ratio comparison, a non-finite
 /// target or actual, all as [`Error::Invalid`].
 pub fn grade(
     actual: impl Into<Actual>,

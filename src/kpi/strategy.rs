@@ -4,7 +4,7 @@
 //!
 //! These types come out of [`super::load`] / [`super::parse`] already checked (unique ids, years in
 //! the strategy period, non-zero targets for ratio comparisons, …); the grading in
-//! [`super::review`] does not re-check them. Each KPI keeps the grade the report printed
+//! [`super::review()`] does not re-check them. Each KPI keeps the grade the report printed
 //! (`published_grade`) for cross-checking only: grading never reads it.
 
 use super::rule::{assess, Actual, Assessment, Comparison, Direction, Rule};
