@@ -12,6 +12,7 @@ pub mod cli;
 pub mod engine;
 pub mod error;
 pub mod grid;
+pub mod kpi;
 pub mod output;
 pub mod pack;
 pub mod scenario;

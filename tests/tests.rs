@@ -6,5 +6,6 @@ mod common;
 mod bad_input;
 mod cli;
 mod kama;
+mod kpi;
 mod properties;
 mod reference_cases;

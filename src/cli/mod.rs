@@ -3,6 +3,7 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod kpi;
 pub mod project;
 
 /// jinko (人口): population projection and scenario simulation for Japanese municipalities.
@@ -19,11 +20,14 @@ pub struct Cli {
 pub enum Command {
     /// Project a scenario and print the result (table, JSON or CSV).
     Project(project::ProjectArgs),
+    /// Grade a strategy's KPIs and goal indicators ○ / △ / × (table or JSON).
+    Kpi(kpi::KpiArgs),
 }
 
 /// Run the parsed command line. Output goes to stdout (or to files the command names).
 pub fn run(cli: Cli) -> crate::Result<()> {
     match cli.command {
         Command::Project(args) => project::run(&args),
+        Command::Kpi(args) => kpi::run(&args),
     }
 }
