@@ -69,6 +69,12 @@ pub struct Period {
     pub asfr: Ages,
     /// Net migration rates by destination group (rates) or net migrant counts by group (counts).
     pub migration: Cells,
+    /// Additional migrant counts for the period on top of the migration above (policy measures
+    /// such as settling households, 定住組数), by sex and age group at arrival; they arrive evenly
+    /// (half at the start, exposed to mortality and fertility, half at the end).
+    pub flows: Cells,
+    /// Whether `flows` has any non-zero cell (the step skips them otherwise).
+    pub has_flows: bool,
 }
 
 impl Period {
@@ -82,6 +88,8 @@ impl Period {
             sex_ratio: 1.05,
             asfr: [0.0; MAX_AGES],
             migration: [[0.0; MAX_AGES]; 2],
+            flows: [[0.0; MAX_AGES]; 2],
+            has_flows: false,
         }
     }
 }
@@ -182,6 +190,15 @@ impl Model {
                 }
                 for a in 0..n {
                     check_finite("migration", p.start, Some(sex), Some(a), p.migration[s][a])?;
+                    check_finite("flow", p.start, Some(sex), Some(a), p.flows[s][a])?;
+                    if p.flows[s][a] < 0.0 {
+                        return Err(Error::Invalid(format!(
+                            "additional migrants for period {}, {sex}, age {} are {}: expected 0 or more",
+                            crate::grid::period_label(p.start),
+                            self.ages.label(a),
+                            p.flows[s][a]
+                        )));
+                    }
                 }
                 let b = p.birth_survival[s];
                 check_finite("birth survival", p.start, Some(sex), None, b)?;

@@ -119,6 +119,10 @@ fn step_n<const N: usize>(
         c.net_migration[s] = (net[0] + net[1]) + (net[2] + net[3]);
     }
 
+    if p.has_flows {
+        apply_flows::<N>(p, from, to, &mut c);
+    }
+
     // Births.
     let women_end: f64 = to[1][FERTILE_FIRST..=FERTILE_LAST].iter().sum();
     let sigma = p.sex_ratio;
@@ -140,7 +144,11 @@ fn step_n<const N: usize>(
             };
             let mut sum = 0.0;
             for a in FERTILE_FIRST..=FERTILE_LAST {
-                let w_start = (from[1][a] + start_share * p.migration[1][a]).max(0.0);
+                let mut w_start = from[1][a] + start_share * p.migration[1][a];
+                if p.has_flows {
+                    w_start += 0.5 * p.flows[1][a];
+                }
+                let w_start = w_start.max(0.0);
                 sum += p.asfr[a] * (w_start + to[1][a]);
             }
             let births = 2.5 * sum;
@@ -160,6 +168,14 @@ fn step_n<const N: usize>(
             }
         }
     }
+    if p.has_flows {
+        for sex in Sex::BOTH {
+            let s = sex.index();
+            let mut v = to[s][0] + 0.5 * p.flows[s][0];
+            c.net_migration[s] += 0.5 * p.flows[s][0] + clamp(&mut v, sex, 0, &mut c);
+            to[s][0] = v;
+        }
+    }
     // 0-4 migrant counts that arrive at the end of the step (all of them with `end` timing).
     if let MigrationForm::Counts(timing) = migration {
         let end_share = if timing == Timing::Even { 0.5 } else { 1.0 };
@@ -172,4 +188,35 @@ fn step_n<const N: usize>(
         }
     }
     c
+}
+
+/// Add the period's flows (policy measures) with even timing: the half arriving at the start ages
+/// with its cohort and is exposed to mortality; the half arriving at the end joins its group. The
+/// 0-4 end-of-step half is added after births.
+#[inline(never)]
+fn apply_flows<const N: usize>(p: &Period, _from: &Cells, to: &mut Cells, c: &mut Components) {
+    let last = N - 1;
+    for sex in Sex::BOTH {
+        let s = sex.index();
+        let f = &p.flows[s];
+        let sv = &p.survival[s];
+        let mut deaths = 0.0;
+        let mut net = 0.0;
+        for a in 1..N {
+            let mut start = 0.5 * f[a - 1];
+            if a == last {
+                start += 0.5 * f[a];
+            }
+            let surv = start * sv[a - 1];
+            deaths += start - surv;
+            let mut v = to[s][a] + surv + 0.5 * f[a];
+            net += start + 0.5 * f[a];
+            if v < 0.0 {
+                net += clamp(&mut v, sex, a, c);
+            }
+            to[s][a] = v;
+        }
+        c.deaths[s] += deaths;
+        c.net_migration[s] += net;
+    }
 }

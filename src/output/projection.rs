@@ -97,6 +97,9 @@ pub fn table(s: &Scenario, p: &Projection) -> String {
                 format!("net migrant counts ({t:?} timing)").to_lowercase(),
         }
     );
+    for note in &s.notes {
+        let _ = writeln!(o, "note: {note}");
+    }
     let _ = writeln!(o);
     let _ = writeln!(
         o,
@@ -204,6 +207,17 @@ pub fn json(s: &Scenario, p: &Projection) -> Value {
             "share_65_plus": col(&|y| y.share(y.age_65_plus)),
             "share_75_plus": col(&|y| y.share(y.age_75_plus)),
         },
+        "assumptions": {
+            "tfr": p.years.iter().map(|&y| s.tfr_in(y)).collect::<Vec<_>>(),
+            "migration_multiplier": s.multipliers,
+            "measures": s.measures.iter().map(|m| json!({
+                "name": m.name,
+                "households_per_year": m.households_per_year,
+                "from": m.years.0,
+                "until": m.years.1,
+            })).collect::<Vec<_>>(),
+        },
+        "notes": s.notes,
         "warnings": p.warnings,
     })
 }
