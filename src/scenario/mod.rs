@@ -211,6 +211,38 @@ impl Scenario {
         build(path, &merged)
     }
 
+    /// Read the scenario at `path` with `overrides` (TOML text in the scenario language, e.g.
+    /// `[fertility]\ntfr = { 2030 = 1.8 }`) laid over it as if a child scenario extended it. Batch
+    /// studies use this to vary any scenario parameter. Errors in the overrides name `origin`.
+    pub fn load_with_overrides(path: &Path, overrides: &str, origin: &str) -> Result<Scenario> {
+        let mut layers = raw::load_chain(path)?;
+        let over: raw::RawScenario = toml::from_str(overrides)
+            .map_err(|e| Error::input(Location::file(origin), format!("{}", e.message())))?;
+        if over.extends.is_some() || over.pack.is_some() {
+            return Err(Error::input(
+                Location::file(origin).field(if over.extends.is_some() {
+                    "extends"
+                } else {
+                    "pack"
+                }),
+                "overrides cannot change `extends` or `pack`: expected scenario parameters only",
+            ));
+        }
+        layers.insert(
+            0,
+            raw::Layer {
+                path: PathBuf::from(origin),
+                text: overrides.to_string(),
+                raw: over,
+            },
+        );
+        let mut merged = raw::merge(layers);
+        merged.raw.extends = None;
+        let mut s = build(path, &merged)?;
+        s.path = path.to_path_buf();
+        Ok(s)
+    }
+
     /// Project this scenario.
     pub fn project(&self) -> Result<crate::engine::Projection> {
         crate::engine::project(&self.model, &self.base)

@@ -149,3 +149,26 @@ fn accounting_identity_holds_on_the_kama_run() {
     }
     assert!(p.warnings.is_empty());
 }
+
+#[test]
+fn overrides_act_like_a_child_scenario() {
+    // Sim2 written as overrides on Sim1 gives the same numbers as the shipped sim2 file.
+    let via_file = Scenario::load(&kama("sim2-tfr21-zero-migration.toml")).unwrap();
+    let via_overrides = Scenario::load_with_overrides(
+        &kama("sim1-tfr21.toml"),
+        "[migration]\nmultiplier = { 2020 = 0 }\n",
+        "<test>",
+    )
+    .unwrap();
+    let a = via_file.project().unwrap();
+    let b = via_overrides.project().unwrap();
+    assert_eq!(a.population, b.population);
+    let e = Scenario::load_with_overrides(
+        &kama("sim1-tfr21.toml"),
+        "[fertility]\ntfr = { 2030 = -1 }\n",
+        "<grid>",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("<grid>") && e.contains("-1"), "{e}");
+}
