@@ -9,6 +9,7 @@
 #![allow(clippy::needless_range_loop)]
 
 pub mod cli;
+pub mod compare;
 pub mod engine;
 pub mod error;
 pub mod grid;

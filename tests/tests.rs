@@ -9,3 +9,4 @@ mod kama;
 mod kpi;
 mod properties;
 mod reference_cases;
+mod scenarios;

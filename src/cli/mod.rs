@@ -3,6 +3,7 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod compare;
 pub mod kpi;
 pub mod project;
 
@@ -20,6 +21,8 @@ pub struct Cli {
 pub enum Command {
     /// Project a scenario and print the result (table, JSON or CSV).
     Project(project::ProjectArgs),
+    /// Compare scenarios with the official path and the target, with the impact analysis.
+    Compare(compare::CompareArgs),
     /// Grade a strategy's KPIs and goal indicators ○ / △ / × (table or JSON).
     Kpi(kpi::KpiArgs),
 }
@@ -29,5 +32,6 @@ pub fn run(cli: Cli) -> crate::Result<()> {
     match cli.command {
         Command::Project(args) => project::run(&args),
         Command::Kpi(args) => kpi::run(&args),
+        Command::Compare(args) => compare::run(&args),
     }
 }

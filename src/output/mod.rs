@@ -1,4 +1,5 @@
 //! Output: rendering projections as text, JSON and CSV, and writing files whole or not at all.
 
 pub mod atomic;
+pub mod compare;
 pub mod projection;

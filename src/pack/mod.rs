@@ -43,6 +43,48 @@ struct RawManifest {
     sources: BTreeMap<String, String>,
     #[serde(default)]
     parameters: BTreeMap<String, RawParameter>,
+    #[serde(default)]
+    compare: CompareSeries,
+}
+
+/// Which reference series stand for the official path and the target in comparisons.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CompareSeries {
+    /// The official projection path as the city prints it (e.g. `ipss_h30_report`); the pack's
+    /// published projection fills the years it does not give.
+    #[serde(default)]
+    pub official: Option<String>,
+    /// Label of the official path.
+    #[serde(default = "default_official_label")]
+    pub official_label: String,
+    /// The target path's series.
+    #[serde(default = "default_target")]
+    pub target: String,
+    /// Label of the target path.
+    #[serde(default = "default_target_label")]
+    pub target_label: String,
+}
+
+impl Default for CompareSeries {
+    fn default() -> Self {
+        CompareSeries {
+            official: None,
+            official_label: default_official_label(),
+            target: default_target(),
+            target_label: default_target_label(),
+        }
+    }
+}
+
+fn default_official_label() -> String {
+    "社人研推計".into()
+}
+fn default_target() -> String {
+    "target".into()
+}
+fn default_target_label() -> String {
+    "目標人口".into()
 }
 
 fn default_open_age() -> u32 {
@@ -171,6 +213,8 @@ pub struct Pack {
     pub parameters: BTreeMap<String, RawParameter>,
     /// File paths, by role, for messages.
     pub files: BTreeMap<&'static str, PathBuf>,
+    /// Reference series used by comparisons.
+    pub compare: CompareSeries,
 }
 
 fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> Error {
@@ -286,6 +330,7 @@ impl Pack {
             sources: raw.sources,
             parameters: raw.parameters,
             files,
+            compare: raw.compare,
         })
     }
 
@@ -295,6 +340,27 @@ impl Pack {
             .get(role)
             .cloned()
             .unwrap_or_else(|| self.dir.join(MANIFEST))
+    }
+
+    /// The official path: the pack's published projection totals, with the years only the
+    /// official series gives (e.g. the report's 2065) added from it.
+    pub fn official_path(&self) -> BTreeMap<i32, f64> {
+        let n = self.ages.len();
+        let mut path: BTreeMap<i32, f64> = self
+            .projection
+            .as_ref()
+            .map(|p| {
+                p.iter()
+                    .map(|(&y, c)| (y, c.iter().map(|s| s[..n].iter().sum::<f64>()).sum()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let Some(series) = &self.compare.official {
+            for (y, v) in self.reference_series(series) {
+                path.entry(y).or_insert(v);
+            }
+        }
+        path
     }
 
     /// The values of reference series `series`, by year.

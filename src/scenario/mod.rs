@@ -39,6 +39,21 @@ pub enum BaseKind {
     Projection,
 }
 
+/// What a scenario stands for in the Cabinet Office's standard analysis (not inherited by
+/// scenarios that extend it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// パターン1 (社人研推計準拠).
+    Pattern1,
+    /// シミュレーション1 (パターン1 + fertility at replacement).
+    Sim1,
+    /// シミュレーション2 (Sim1 + zero net migration).
+    Sim2,
+    /// The city's own target scenario (独自推計).
+    Target,
+}
+
 /// What to do with persons of unknown age in a census base.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -188,6 +203,8 @@ pub struct Scenario {
     pub measures: Vec<Measure>,
     /// Notes on how the scenario was resolved (solved multipliers and the like).
     pub notes: Vec<String>,
+    /// The scenario's role in the standard analysis, if it declares one.
+    pub role: Option<Role>,
 }
 
 /// The 1-based line where `key = …` first appears in `text`, for messages about a valid-looking
@@ -709,6 +726,7 @@ fn build(path: &Path, m: &Merged) -> Result<Scenario> {
         multipliers,
         measures,
         notes,
+        role: raw.role,
     })
 }
 

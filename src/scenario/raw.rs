@@ -12,7 +12,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use super::{
-    BaseKind, Beyond, Method, MigrationKind, RawTiming, Source, SurvivalSource, UnknownAge,
+    BaseKind, Beyond, Method, MigrationKind, RawTiming, Role, Source, SurvivalSource, UnknownAge,
 };
 
 /// Anchor points `{ 2020 = 1.56, 2030 = 2.1 }`, in the order written (years as written, parsed
@@ -86,6 +86,7 @@ pub(crate) struct RawMeasure {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawScenario {
     pub extends: Option<String>,
+    pub role: Option<Role>,
     pub title: Option<String>,
     pub description: Option<String>,
     pub pack: Option<String>,
@@ -242,6 +243,8 @@ pub(crate) fn merge(layers: Vec<Layer>) -> Merged {
     nested!(migration, RawMigration, multiplier, net_migration);
     nested!(survival, RawSurvival, life_table);
     raw.extends = layers.first().and_then(|l| l.raw.extends.clone());
+    // A role names what this very file is (パターン1, Sim1, …): it is not inherited.
+    raw.role = layers.first().and_then(|l| l.raw.role);
     Merged {
         raw,
         layers,

@@ -1,0 +1,54 @@
+//! `jinko compare SCENARIO...`: scenarios side by side with the official path and the target,
+//! the gap to the target, age-structure shares, natural and social change, and the impact
+//! analysis (自然増減・社会増減の影響度).
+
+use crate::cli::project::{emit, Format};
+use crate::compare::{Comparison, ImpactLevels};
+use crate::output::compare;
+use crate::scenario::Scenario;
+use std::path::PathBuf;
+
+/// Arguments of `jinko compare`.
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// Scenario files (TOML); the first one's data pack gives the official and target paths.
+    #[arg(required = true)]
+    pub scenarios: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Year of the impact analysis (Sim1 / パターン1, Sim2 / Sim1).
+    #[arg(long, default_value_t = 2045)]
+    pub impact_year: i32,
+    /// A levels file for the impact analysis (default: the Cabinet Office guide's, shipped).
+    #[arg(long)]
+    pub impact_levels: Option<PathBuf>,
+    /// Write to this file instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// Run `jinko compare`.
+pub fn run(args: &CompareArgs) -> crate::Result<()> {
+    let levels = match &args.impact_levels {
+        Some(p) => ImpactLevels::load(p)?,
+        None => ImpactLevels::default_levels(),
+    };
+    let scenarios = args
+        .scenarios
+        .iter()
+        .map(|p| Scenario::load(p))
+        .collect::<crate::Result<Vec<_>>>()?;
+    let c = Comparison::new(scenarios, &levels, args.impact_year)?;
+    let text = match args.format {
+        Format::Table => compare::table(&c),
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(&compare::json(&c))
+                .map_err(|e| crate::Error::Invalid(format!("cannot write JSON: {e}")))?;
+            s.push('\n');
+            s
+        }
+        Format::Csv => compare::csv(&c),
+    };
+    emit(&text, args.out.as_deref())
+}

@@ -1,0 +1,277 @@
+//! Rendering a [`Comparison`]: the terminal table (Japanese headers, aligned by display width),
+//! the JSON object of `jinko compare --format json`, and long-form CSV.
+
+use crate::compare::{target_at, Comparison};
+use crate::kpi::table::{Align, Table};
+use crate::output::projection::persons;
+use serde_json::{json, Value};
+use std::fmt::Write as _;
+
+fn pct(v: f64) -> String {
+    format!("{v:.1}%")
+}
+
+fn signed(v: f64) -> String {
+    let s = persons(v);
+    if v.round() > 0.0 {
+        format!("+{s}")
+    } else {
+        s
+    }
+}
+
+/// The readable comparison.
+pub fn table(c: &Comparison) -> String {
+    let mut o = String::new();
+    let pack = &c.runs[0].scenario.pack;
+    let _ = writeln!(o, "人口の比較 (scenario comparison) — {}", pack.name);
+    for r in &c.runs {
+        let _ = writeln!(o, "  {} = {}", r.scenario.name, r.scenario.title);
+    }
+    let _ = writeln!(o);
+
+    // Totals by year.
+    let mut cols: Vec<(String, Align)> = vec![("年".into(), Align::Right)];
+    for r in &c.runs {
+        cols.push((r.scenario.name.clone(), Align::Right));
+    }
+    cols.push((c.official_label.clone(), Align::Right));
+    cols.push((c.target_label.clone(), Align::Right));
+    let colrefs: Vec<(&str, Align)> = cols.iter().map(|(h, a)| (h.as_str(), *a)).collect();
+    let mut t = Table::new(&colrefs);
+    for &y in &c.years {
+        let mut row = vec![y.to_string()];
+        for r in &c.runs {
+            row.push(r.total(y).map(persons).unwrap_or_default());
+        }
+        row.push(c.official.get(&y).map(|&v| persons(v)).unwrap_or_default());
+        row.push(c.target.get(&y).map(|&v| persons(v)).unwrap_or_default());
+        t.row(row);
+    }
+    let _ = writeln!(o, "■ 総人口 (total population)");
+    o.push_str(&t.render());
+    let _ = writeln!(o);
+
+    // Gap to the final target and first year below the target path.
+    if let Some((ty, tv)) = c.final_target() {
+        let _ = writeln!(
+            o,
+            "■ {}年の{} {} との差 (gap to the target; target path linear between {})",
+            ty,
+            c.target_label,
+            persons(tv),
+            c.target
+                .keys()
+                .map(|y| y.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let mut t = Table::new(&[
+            ("シナリオ", Align::Left),
+            ("総人口", Align::Right),
+            ("差 (人)", Align::Right),
+            ("差 (%)", Align::Right),
+            ("目標経路を下回る最初の年", Align::Right),
+        ]);
+        for r in &c.runs {
+            let gap = r.gap(ty, tv);
+            t.row(vec![
+                r.scenario.name.clone(),
+                r.total(ty).map(persons).unwrap_or_default(),
+                gap.map(|g| signed(g.0)).unwrap_or_default(),
+                gap.map(|g| format!("{:+.1}%", g.1)).unwrap_or_default(),
+                c.first_below_target(r)
+                    .map(|y| y.to_string())
+                    .unwrap_or_else(|| "—".into()),
+            ]);
+        }
+        o.push_str(&t.render());
+        let _ = writeln!(o);
+    }
+
+    // Three age groups.
+    let _ = writeln!(o, "■ 年齢3区分別人口割合 (shares of 0-14 / 15-64 / 65+)");
+    let mut t = Table::new(&[
+        ("シナリオ", Align::Left),
+        ("年", Align::Right),
+        ("0-14歳", Align::Right),
+        ("15-64歳", Align::Right),
+        ("65歳以上", Align::Right),
+    ]);
+    for r in &c.runs {
+        let years = &r.projection.years;
+        let pick: Vec<i32> = [years[0], 2045, *years.last().unwrap_or(&years[0])]
+            .into_iter()
+            .filter(|y| years.contains(y))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        for y in pick {
+            if let Some(ind) = r.indicators.iter().find(|i| i.year == y) {
+                t.row(vec![
+                    r.scenario.name.clone(),
+                    y.to_string(),
+                    pct(100.0 * ind.share(ind.age_0_14)),
+                    pct(100.0 * ind.share(ind.age_15_64)),
+                    pct(100.0 * ind.share(ind.age_65_plus)),
+                ]);
+            }
+        }
+    }
+    o.push_str(&t.render());
+    let _ = writeln!(o);
+
+    // Natural and social change.
+    let _ = writeln!(
+        o,
+        "■ 自然増減・社会増減 (natural change = births − deaths; social change = net migration)"
+    );
+    let mut cols: Vec<(String, Align)> = vec![("期間".into(), Align::Left)];
+    for r in &c.runs {
+        cols.push((format!("{} 自然", r.scenario.name), Align::Right));
+        cols.push((format!("{} 社会", r.scenario.name), Align::Right));
+    }
+    let colrefs: Vec<(&str, Align)> = cols.iter().map(|(h, a)| (h.as_str(), *a)).collect();
+    let mut t = Table::new(&colrefs);
+    let periods: Vec<String> = {
+        let mut p: Vec<String> = c
+            .runs
+            .iter()
+            .flat_map(|r| r.changes().into_iter().map(|x| x.0))
+            .collect();
+        p.sort();
+        p.dedup();
+        p
+    };
+    let changes: Vec<Vec<(String, f64, f64)>> = c.runs.iter().map(|r| r.changes()).collect();
+    for period in &periods {
+        let mut row = vec![period.clone()];
+        for ch in &changes {
+            match ch.iter().find(|x| &x.0 == period) {
+                Some(x) => {
+                    row.push(signed(x.1));
+                    row.push(signed(x.2));
+                }
+                None => {
+                    row.push(String::new());
+                    row.push(String::new());
+                }
+            }
+        }
+        t.row(row);
+    }
+    o.push_str(&t.render());
+
+    // Impact analysis.
+    let _ = writeln!(o);
+    match &c.impact {
+        Some(i) => {
+            let _ = writeln!(o, "■ 自然増減・社会増減の影響度 ({}年)", i.year);
+            let _ = writeln!(
+                o,
+                "  {} (シミュレーション1 / パターン1) = {:.1}% → {}",
+                i.levels.natural.label, i.natural.percent, i.natural.level
+            );
+            let _ = writeln!(
+                o,
+                "  {} (シミュレーション2 / シミュレーション1) = {:.1}% → {}",
+                i.levels.social.label, i.social.percent, i.social.level
+            );
+            let bands = |b: &[f64]| {
+                let mut s = format!("1: <{}%", b[0]);
+                for (k, w) in b.windows(2).enumerate() {
+                    s.push_str(&format!(", {}: {}–{}%", k + 2, w[0], w[1]));
+                }
+                s.push_str(&format!(", {}: ≥{}%", b.len() + 1, b[b.len() - 1]));
+                s
+            };
+            let _ = writeln!(
+                o,
+                "  levels: natural {}; social {}",
+                bands(&i.levels.natural.bounds_percent),
+                bands(&i.levels.social.bounds_percent)
+            );
+            let _ = writeln!(o, "  source: {}", i.levels.source);
+        }
+        None => {
+            let _ = writeln!(
+                o,
+                "(impact analysis: give scenarios with role = \"pattern1\", \"sim1\" and \"sim2\" to see 自然増減・社会増減の影響度)"
+            );
+        }
+    }
+    o
+}
+
+/// The JSON object of `jinko compare --format json`.
+pub fn json(c: &Comparison) -> Value {
+    let final_target = c.final_target();
+    let scenarios: Vec<Value> = c
+        .runs
+        .iter()
+        .map(|r| {
+            let ind = &r.indicators;
+            json!({
+                "name": r.scenario.name,
+                "title": r.scenario.title,
+                "role": r.scenario.role,
+                "years": r.projection.years,
+                "total": ind.iter().map(|i| i.total).collect::<Vec<_>>(),
+                "share_0_14": ind.iter().map(|i| i.share(i.age_0_14)).collect::<Vec<_>>(),
+                "share_15_64": ind.iter().map(|i| i.share(i.age_15_64)).collect::<Vec<_>>(),
+                "share_65_plus": ind.iter().map(|i| i.share(i.age_65_plus)).collect::<Vec<_>>(),
+                "gap_to_target": final_target.and_then(|(y, v)| r.gap(y, v)).map(|g| json!({
+                    "year": final_target.map(|t| t.0),
+                    "target": final_target.map(|t| t.1),
+                    "persons": g.0,
+                    "percent": g.1,
+                })),
+                "first_below_target": c.first_below_target(r),
+                "changes": r.changes().into_iter().map(|(p, n, s)| json!({"period": p, "natural": n, "social": s})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({
+        "years": c.years,
+        "official": {"label": c.official_label, "total": c.official},
+        "target": {
+            "label": c.target_label,
+            "points": c.target,
+            "path": c.years.iter().map(|&y| target_at(&c.target, y)).collect::<Vec<_>>(),
+        },
+        "scenarios": scenarios,
+        "impact": c.impact.as_ref().map(|i| json!({
+            "year": i.year,
+            "natural": {"label": i.levels.natural.label, "percent": i.natural.percent, "level": i.natural.level, "bounds_percent": i.levels.natural.bounds_percent},
+            "social": {"label": i.levels.social.label, "percent": i.social.percent, "level": i.social.level, "bounds_percent": i.levels.social.bounds_percent},
+            "source": i.levels.source,
+        })),
+    })
+}
+
+/// Long-form CSV: `series,year,total,share_0_14,share_15_64,share_65_plus` for every scenario,
+/// then the official and target paths (shares empty).
+pub fn csv(c: &Comparison) -> String {
+    let mut o = String::from("series,year,total,share_0_14,share_15_64,share_65_plus\n");
+    for r in &c.runs {
+        for i in &r.indicators {
+            let _ = writeln!(
+                o,
+                "{},{},{},{},{},{}",
+                r.scenario.name,
+                i.year,
+                i.total,
+                i.share(i.age_0_14),
+                i.share(i.age_15_64),
+                i.share(i.age_65_plus)
+            );
+        }
+    }
+    for (y, v) in &c.official {
+        let _ = writeln!(o, "official,{y},{v},,,");
+    }
+    for (y, v) in &c.target {
+        let _ = writeln!(o, "target,{y},{v},,,");
+    }
+    o
+}
