@@ -234,7 +234,7 @@ fn scenario_naming_a_missing_pack() {
         &e,
         &[
             "ipss-h30.toml",
-            "line 12",
+            "line 13",
             "field `pack`",
             "nowhere",
             "not found",
