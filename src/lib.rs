@@ -8,6 +8,7 @@
 // Demographic arithmetic indexes by age group and sex; index loops read like the formulas.
 #![allow(clippy::needless_range_loop)]
 
+pub mod backtest;
 pub mod cli;
 pub mod compare;
 pub mod engine;

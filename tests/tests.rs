@@ -5,6 +5,7 @@ mod common;
 
 mod bad_input;
 mod cli;
+mod compare;
 mod kama;
 mod kpi;
 mod properties;

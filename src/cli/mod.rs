@@ -3,6 +3,7 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod backtest;
 pub mod compare;
 pub mod kpi;
 pub mod project;
@@ -23,6 +24,8 @@ pub enum Command {
     Project(project::ProjectArgs),
     /// Compare scenarios with the official path and the target, with the impact analysis.
     Compare(compare::CompareArgs),
+    /// Ex-post accuracy of the projection method on the pack's past censuses.
+    Backtest(backtest::BacktestArgs),
     /// Grade a strategy's KPIs and goal indicators ○ / △ / × (table or JSON).
     Kpi(kpi::KpiArgs),
 }
@@ -33,5 +36,6 @@ pub fn run(cli: Cli) -> crate::Result<()> {
         Command::Project(args) => project::run(&args),
         Command::Kpi(args) => kpi::run(&args),
         Command::Compare(args) => compare::run(&args),
+        Command::Backtest(args) => backtest::run(&args),
     }
 }

@@ -74,6 +74,10 @@ pub struct Comparison {
     pub target_label: String,
     /// The impact analysis, when パターン1, Sim1 and Sim2 are among the runs.
     pub impact: Option<ImpactResult>,
+    /// A published projection's summary to compare with (e.g. IPSS 2023), by year.
+    pub summary: BTreeMap<i32, crate::pack::SummaryRow>,
+    /// Its label.
+    pub summary_label: String,
 }
 
 /// The target path at `year`: linear between known points, None outside them.
@@ -102,6 +106,8 @@ impl Comparison {
         let official = pack.official_path();
         let target = pack.reference_series(&pack.compare.target);
         let official_label = pack.compare.official_label.clone();
+        let summary = pack.projection_summary.clone();
+        let summary_label = pack.compare.summary_label.clone();
         let target_label = pack.compare.target_label.clone();
         let mut runs = Vec::new();
         for s in scenarios {
@@ -134,6 +140,8 @@ impl Comparison {
             _ => None,
         };
         Ok(Comparison {
+            summary,
+            summary_label,
             runs,
             years,
             official,

@@ -11,6 +11,7 @@
 
 pub mod derive;
 pub mod lifetable;
+pub mod rake;
 mod step;
 
 pub use step::step;

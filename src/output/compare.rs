@@ -162,6 +162,44 @@ pub fn table(c: &Comparison) -> String {
     }
     o.push_str(&t.render());
 
+    // A published projection's summary (e.g. IPSS 2023), for runs that reach its years.
+    if !c.summary.is_empty() {
+        let _ = writeln!(o);
+        let _ = writeln!(
+            o,
+            "■ {}との比較 (difference from the published projection: total and three age groups)",
+            c.summary_label
+        );
+        let mut t = Table::new(&[
+            ("シナリオ", Align::Left),
+            ("年", Align::Right),
+            ("総人口", Align::Right),
+            ("公表値", Align::Right),
+            ("差 (%)", Align::Right),
+            ("0-14歳 差", Align::Right),
+            ("15-64歳 差", Align::Right),
+            ("65歳以上 差", Align::Right),
+        ]);
+        for r in &c.runs {
+            for (&y, s) in &c.summary {
+                let Some(ind) = r.indicators.iter().find(|i| i.year == y) else {
+                    continue;
+                };
+                t.row(vec![
+                    r.scenario.name.clone(),
+                    y.to_string(),
+                    persons(ind.total),
+                    persons(s.total),
+                    format!("{:+.1}%", 100.0 * (ind.total - s.total) / s.total),
+                    signed(ind.age_0_14 - s.age_0_14),
+                    signed(ind.age_15_64 - s.age_15_64),
+                    signed(ind.age_65_plus - s.age_65_plus),
+                ]);
+            }
+        }
+        o.push_str(&t.render());
+    }
+
     // Impact analysis.
     let _ = writeln!(o);
     match &c.impact {
@@ -240,6 +278,14 @@ pub fn json(c: &Comparison) -> Value {
             "path": c.years.iter().map(|&y| target_at(&c.target, y)).collect::<Vec<_>>(),
         },
         "scenarios": scenarios,
+        "published_summary": {
+            "label": c.summary_label,
+            "years": c.summary.keys().collect::<Vec<_>>(),
+            "total": c.summary.values().map(|s| s.total).collect::<Vec<_>>(),
+            "age_0_14": c.summary.values().map(|s| s.age_0_14).collect::<Vec<_>>(),
+            "age_15_64": c.summary.values().map(|s| s.age_15_64).collect::<Vec<_>>(),
+            "age_65_plus": c.summary.values().map(|s| s.age_65_plus).collect::<Vec<_>>(),
+        },
         "impact": c.impact.as_ref().map(|i| json!({
             "year": i.year,
             "natural": {"label": i.levels.natural.label, "percent": i.natural.percent, "level": i.natural.level, "bounds_percent": i.levels.natural.bounds_percent},

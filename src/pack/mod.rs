@@ -64,6 +64,9 @@ pub struct CompareSeries {
     /// Label of the target path.
     #[serde(default = "default_target_label")]
     pub target_label: String,
+    /// Label of the published projection summary (files.projection_summary).
+    #[serde(default = "default_summary_label")]
+    pub summary_label: String,
 }
 
 impl Default for CompareSeries {
@@ -73,6 +76,7 @@ impl Default for CompareSeries {
             official_label: default_official_label(),
             target: default_target(),
             target_label: default_target_label(),
+            summary_label: default_summary_label(),
         }
     }
 }
@@ -82,6 +86,9 @@ fn default_official_label() -> String {
 }
 fn default_target() -> String {
     "target".into()
+}
+fn default_summary_label() -> String {
+    "公表推計 (要約)".into()
 }
 fn default_target_label() -> String {
     "目標人口".into()
@@ -104,6 +111,8 @@ struct RawFiles {
     migration_rates: Option<String>,
     migration_counts: Option<String>,
     reference: Option<String>,
+    margins: Option<String>,
+    projection_summary: Option<String>,
 }
 
 /// A named scalar parameter of the pack with its source (e.g. the TFR the IPSS path stands for).
@@ -174,6 +183,33 @@ pub struct SurvivalPeriod {
     pub birth: Option<[f64; 2]>,
 }
 
+/// A census margin: the population of one sex in a span of age groups, or the sex's total
+/// (unknown ages included).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Margin {
+    /// Sex.
+    pub sex: Sex,
+    /// First and last age group index of the span, or None for the total.
+    pub span: Option<(usize, usize)>,
+    /// Population.
+    pub population: f64,
+    /// Line in the margins file, for messages.
+    pub line: u64,
+}
+
+/// A published projection's summary for one year: total and three age groups.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SummaryRow {
+    /// Total.
+    pub total: f64,
+    /// 0-14.
+    pub age_0_14: f64,
+    /// 15-64.
+    pub age_15_64: f64,
+    /// 65+.
+    pub age_65_plus: f64,
+}
+
 /// A loaded, validated data pack.
 #[derive(Debug, Clone)]
 pub struct Pack {
@@ -215,6 +251,10 @@ pub struct Pack {
     pub files: BTreeMap<&'static str, PathBuf>,
     /// Reference series used by comparisons.
     pub compare: CompareSeries,
+    /// Census margins by year (for estimating a base by raking).
+    pub margins: BTreeMap<i32, Vec<Margin>>,
+    /// A published projection's summary (total and three age groups) by year.
+    pub projection_summary: BTreeMap<i32, SummaryRow>,
 }
 
 fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> Error {
@@ -288,6 +328,8 @@ impl Pack {
         let rates_path = path_of("migration_rates", &raw.files.migration_rates);
         let counts_path = path_of("migration_counts", &raw.files.migration_counts);
         let reference_path = path_of("reference", &raw.files.reference);
+        let margins_path = path_of("margins", &raw.files.margins);
+        let summary_path = path_of("projection_summary", &raw.files.projection_summary);
         if let Some(e) = missing {
             return Err(e);
         }
@@ -331,6 +373,14 @@ impl Pack {
             parameters: raw.parameters,
             files,
             compare: raw.compare,
+            margins: margins_path
+                .map(|p| load_margins(&p, ages))
+                .transpose()?
+                .unwrap_or_default(),
+            projection_summary: summary_path
+                .map(|p| load_summary(&p))
+                .transpose()?
+                .unwrap_or_default(),
         })
     }
 
@@ -930,4 +980,81 @@ fn load_reference(path: &Path) -> Result<Vec<ReferencePoint>> {
 /// Survival ratios from a Preston-style table of person-years (used by the validation case).
 pub fn survival_from_person_years(nlx: &[f64], l0: f64) -> Result<(Ages, f64)> {
     survival_from_nlx(nlx, l0)
+}
+
+fn load_margins(path: &Path, ages: AgeGroups) -> Result<BTreeMap<i32, Vec<Margin>>> {
+    let table = Table::read(path, &["year", "sex", "ages", "population"], &[])?;
+    let mut out: BTreeMap<i32, Vec<Margin>> = BTreeMap::new();
+    for row in table.rows() {
+        let year = table.year(row, "year")?;
+        let sex = table.sex(row, "sex")?;
+        let raw = table.str(row, "ages");
+        let span = if raw == "total" {
+            None
+        } else {
+            Some(parse_span(raw, ages).ok_or_else(|| {
+                Error::input(
+                    table.at(row, "ages"),
+                    format!(
+                        "\"{raw}\": expected `total` or a span of whole age groups such as 0-14, 15-64, 65+ (the last no older than {}+)",
+                        ages.open_start()
+                    ),
+                )
+            })?)
+        };
+        let population = table.non_negative(row, "population")?;
+        let list = out.entry(year).or_default();
+        if list.iter().any(|m| m.sex == sex && m.span == span) {
+            return Err(Error::input(
+                table.at(row, "ages"),
+                format!("duplicate margin {year} {sex} {raw}"),
+            ));
+        }
+        list.push(Margin {
+            sex,
+            span,
+            population,
+            line: row.line(),
+        });
+    }
+    Ok(out)
+}
+
+/// Parse `15-64` or `65+` into first and last age-group indices.
+fn parse_span(raw: &str, ages: AgeGroups) -> Option<(usize, usize)> {
+    if let Some(start) = raw.strip_suffix('+') {
+        let start: usize = start.trim().parse().ok()?;
+        let a = start / 5;
+        return (start % 5 == 0 && a < ages.len()).then_some((a, ages.len() - 1));
+    }
+    let (lo, hi) = raw.split_once('-')?;
+    let lo: usize = lo.trim().parse().ok()?;
+    let hi: usize = hi.trim().parse().ok()?;
+    let (a, b) = (lo / 5, (hi + 1) / 5);
+    (lo % 5 == 0 && (hi + 1) % 5 == 0 && b > a && b < ages.len()).then_some((a, b - 1))
+}
+
+fn load_summary(path: &Path) -> Result<BTreeMap<i32, SummaryRow>> {
+    let table = Table::read(
+        path,
+        &["year", "total", "age_0_14", "age_15_64", "age_65_plus"],
+        &[],
+    )?;
+    let mut out = BTreeMap::new();
+    for row in table.rows() {
+        let year = table.year(row, "year")?;
+        let r = SummaryRow {
+            total: table.non_negative(row, "total")?,
+            age_0_14: table.non_negative(row, "age_0_14")?,
+            age_15_64: table.non_negative(row, "age_15_64")?,
+            age_65_plus: table.non_negative(row, "age_65_plus")?,
+        };
+        if out.insert(year, r).is_some() {
+            return Err(Error::input(
+                table.at(row, "year"),
+                format!("duplicate year {year}"),
+            ));
+        }
+    }
+    Ok(out)
 }

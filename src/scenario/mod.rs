@@ -37,6 +37,9 @@ pub enum BaseKind {
     Census,
     /// The base-year column of the pack's published projection.
     Projection,
+    /// Estimated: the census five years earlier projected one step with the scenario's first
+    /// assumptions, then raked to the base year's census margins (labelled estimated everywhere).
+    Estimated,
 }
 
 /// What a scenario stands for in the Cabinet Office's standard analysis (not inherited by
@@ -363,7 +366,6 @@ fn build(path: &Path, m: &Merged) -> Result<Scenario> {
             "missing key `base_year`: expected the census year the projection starts from, e.g. 2015",
         )
     })?;
-    let (base, base_label) = base_population(m, &pack, base_year)?;
     let horizon = raw.horizon.unwrap_or(2065);
     if horizon <= base_year || (horizon - base_year) % 5 != 0 {
         return Err(Error::input(
@@ -387,6 +389,18 @@ fn build(path: &Path, m: &Merged) -> Result<Scenario> {
     let fertility = match method {
         Method::Cwr => FertilityMethod::Cwr,
         Method::Asfr => FertilityMethod::Asfr,
+    };
+    let (base, base_label) = match m.raw.base {
+        Some(BaseKind::Estimated) => estimate_base(
+            m,
+            &pack,
+            base_year,
+            from,
+            fertility,
+            migration,
+            survival_source,
+        )?,
+        _ => base_population(m, &pack, base_year)?,
     };
     let steps = ((horizon - base_year) / 5) as usize;
     let mut periods: Vec<Period> = Vec::with_capacity(steps);
@@ -762,6 +776,118 @@ fn period_base_migration(
     }
 }
 
+/// The estimated base (see [`BaseKind::Estimated`]).
+fn estimate_base(
+    m: &Merged,
+    pack: &Pack,
+    base_year: i32,
+    from: Source,
+    fertility: FertilityMethod,
+    migration: MigrationForm,
+    survival_source: SurvivalSource,
+) -> Result<(Cells, String)> {
+    let ages = pack.ages;
+    let prev = base_year - 5;
+    let census = pack.census.get(&prev).ok_or_else(|| {
+        Error::input(
+            m.at("base"),
+            format!(
+                "base = \"estimated\" projects the census of {prev}, which the pack does not have: expected one of {}",
+                join_years(pack.census.keys())
+            ),
+        )
+    })?;
+    let margins = pack.margins.get(&base_year).ok_or_else(|| {
+        Error::input(
+            m.at("base"),
+            format!("base = \"estimated\" rakes to census margins of {base_year}: expected them in the pack's files.margins"),
+        )
+    })?;
+    let period = match from {
+        Source::Projection => {
+            period_from_projection(pack, prev, fertility, migration, survival_source)?
+        }
+        Source::Files => period_from_files(pack, prev, fertility, migration, survival_source)?,
+    }
+    .ok_or_else(|| {
+        Error::input(
+            m.at("base"),
+            format!(
+                "base = \"estimated\" needs the assumptions of {}: the pack has none",
+                period_label(prev)
+            ),
+        )
+    })?;
+    let start = census.prorated(ages);
+    let mut est = [[0.0; MAX_AGES]; 2];
+    crate::engine::step(ages.len(), fertility, migration, &period, &start, &mut est);
+    let constraints: Vec<crate::engine::rake::Constraint> = margins
+        .iter()
+        .filter_map(|mg| {
+            mg.span.map(|(a, b)| crate::engine::rake::Constraint {
+                sex: mg.sex,
+                from: a,
+                to: b,
+                target: mg.population,
+            })
+        })
+        .collect();
+    crate::engine::rake::rake(&mut est, &constraints, 1e-12, 10_000).map_err(|e| {
+        Error::input(
+            Location::file(pack.file("margins")),
+            format!("cannot rake the {base_year} base: {e}"),
+        )
+    })?;
+    let n = ages.len();
+    let mut unknown = [0.0; 2];
+    for mg in margins.iter().filter(|mg| mg.span.is_none()) {
+        let s = mg.sex.index();
+        let known: f64 = est[s][..n].iter().sum();
+        unknown[s] = mg.population - known;
+        if unknown[s] < -1e-6 {
+            return Err(Error::input(
+                Location::file(pack.file("margins")).line(mg.line).field("population"),
+                format!(
+                    "the {base_year} {} total {} is below the sum of its age margins ({known:.0}): expected the total to include them",
+                    mg.sex, mg.population
+                ),
+            ));
+        }
+        unknown[s] = unknown[s].max(0.0);
+    }
+    let prorate = m.raw.unknown_age.unwrap_or(UnknownAge::Prorate) == UnknownAge::Prorate;
+    if prorate {
+        let c = crate::pack::CensusYear {
+            cells: est,
+            unknown,
+        };
+        est = c.prorated(ages);
+    }
+    let spans: Vec<String> = margins
+        .iter()
+        .filter_map(|mg| {
+            mg.span.map(|(a, b)| {
+                if b == n - 1 {
+                    format!("{}+", 5 * a)
+                } else {
+                    format!("{}-{}", 5 * a, 5 * b + 4)
+                }
+            })
+        })
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    Ok((
+        est,
+        format!(
+            "estimated {base_year}: census {prev} projected with the {} assumptions and raked to the {base_year} census margins ({} by sex){}",
+            period_label(prev),
+            spans.join(", "),
+            if prorate { "; unknown ages prorated" } else { "; unknown ages left out" }
+        ),
+    ))
+}
+
 fn base_population(m: &Merged, pack: &Pack, base_year: i32) -> Result<(Cells, String)> {
     let ages = pack.ages;
     match m.raw.base.unwrap_or(BaseKind::Census) {
@@ -805,6 +931,9 @@ fn base_population(m: &Merged, pack: &Pack, base_year: i32) -> Result<(Cells, St
                 format!("{base_year} column of the published projection"),
             ))
         }
+        BaseKind::Estimated => Err(Error::Invalid(
+            "internal: the estimated base is built by estimate_base".into(),
+        )),
     }
 }
 
