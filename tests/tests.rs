@@ -6,6 +6,7 @@ mod common;
 mod bad_input;
 mod cli;
 mod compare;
+mod evaluate;
 mod kama;
 mod kpi;
 mod properties;

@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 
 pub mod backtest;
 pub mod compare;
+pub mod evaluate;
 pub mod kpi;
 pub mod project;
 
@@ -26,6 +27,8 @@ pub enum Command {
     Compare(compare::CompareArgs),
     /// Ex-post accuracy of the projection method on the pack's past censuses.
     Backtest(backtest::BacktestArgs),
+    /// Grade a scenario's projected goal indicators against the strategy's numeric goals.
+    Evaluate(evaluate::EvaluateArgs),
     /// Grade a strategy's KPIs and goal indicators ○ / △ / × (table or JSON).
     Kpi(kpi::KpiArgs),
 }
@@ -37,5 +40,6 @@ pub fn run(cli: Cli) -> crate::Result<()> {
         Command::Kpi(args) => kpi::run(&args),
         Command::Compare(args) => compare::run(&args),
         Command::Backtest(args) => backtest::run(&args),
+        Command::Evaluate(args) => evaluate::run(&args),
     }
 }

@@ -37,6 +37,7 @@
 
 pub mod actuals;
 pub mod file;
+pub mod projected;
 pub mod render;
 pub mod review;
 pub mod rule;
