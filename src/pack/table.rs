@@ -1,7 +1,9 @@
 //! Reading long-form CSV files with a header into rows whose fields can be fetched by name, with
 //! every problem reported as file, line and field.
 //!
-//! UTF-8 with or without a byte-order mark is read as is. Blank lines are skipped; a line whose
+//! UTF-8 with or without a byte-order mark is read as is. A file that is not UTF-8 but decodes
+//! cleanly as Shift_JIS (as e-Stat often serves CSV) is read as Shift_JIS; anything else is an
+//! error naming the line where the text stops being UTF-8. Blank lines are skipped; a line whose
 //! first field starts with `#` is a comment. Columns must be exactly the expected ones (in any
 //! order): a missing or unknown column is an error naming the header line.
 
@@ -32,17 +34,25 @@ impl Table {
 
     /// Parse `bytes` as the contents of `path` (see [`Table::read`]).
     pub fn parse(path: &Path, bytes: &[u8], required: &[&str], optional: &[&str]) -> Result<Table> {
-        let text = std::str::from_utf8(bytes).map_err(|e| {
-            let line = bytes[..e.valid_up_to()]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count() as u64
-                + 1;
-            Error::input(
-                Location::file(path).line(line),
-                "the file is not valid UTF-8: save it as UTF-8 (Excel: \"CSV UTF-8\")",
-            )
-        })?;
+        let decoded: std::borrow::Cow<str> = match std::str::from_utf8(bytes) {
+            Ok(t) => std::borrow::Cow::Borrowed(t),
+            Err(e) => {
+                let (text, _, had_errors) = encoding_rs::SHIFT_JIS.decode(bytes);
+                if had_errors {
+                    let line = bytes[..e.valid_up_to()]
+                        .iter()
+                        .filter(|&&b| b == b'\n')
+                        .count() as u64
+                        + 1;
+                    return Err(Error::input(
+                        Location::file(path).line(line),
+                        "the file is neither UTF-8 nor Shift_JIS: save it as UTF-8 (Excel: \"CSV UTF-8\")",
+                    ));
+                }
+                text
+            }
+        };
+        let text: &str = &decoded;
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
@@ -256,6 +266,18 @@ mod tests {
         assert_eq!(t.rows().len(), 2);
         assert_eq!(t.rows()[1].line(), 5);
         assert_eq!(t.num(&t.rows()[1], "b").unwrap(), 4.0);
+    }
+
+    #[test]
+    fn reads_shift_jis() {
+        // "年,値\n2020,5\n" with a Japanese header, encoded as Shift_JIS.
+        let (bytes, _, _) = encoding_rs::SHIFT_JIS.encode("a,b\n1,男\n");
+        assert!(std::str::from_utf8(&bytes).is_err());
+        let t = Table::parse(Path::new("s.csv"), &bytes, &["a", "b"], &[]).unwrap();
+        assert_eq!(t.str(&t.rows()[0], "b"), "男");
+        let e =
+            Table::parse(Path::new("s.csv"), b"a,b\n1,\xff\xff\n", &["a", "b"], &[]).unwrap_err();
+        assert!(e.to_string().contains("line 2"), "{e}");
     }
 
     #[test]
