@@ -3,8 +3,10 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod chart;
 pub mod kpi;
 pub mod project;
+pub mod report;
 
 /// jinko (人口): population projection and scenario simulation for Japanese municipalities.
 #[derive(Debug, Parser)]
@@ -22,6 +24,10 @@ pub enum Command {
     Project(project::ProjectArgs),
     /// Grade a strategy's KPIs and goal indicators ○ / △ / × (table or JSON).
     Kpi(kpi::KpiArgs),
+    /// Draw a chart (SVG) from scenarios or a KPI file.
+    Chart(chart::ChartArgs),
+    /// Write the report set: one self-contained HTML file, an Excel workbook, CSVs and charts.
+    Report(report::ReportArgs),
 }
 
 /// Run the parsed command line. Output goes to stdout (or to files the command names).
@@ -29,5 +35,7 @@ pub fn run(cli: Cli) -> crate::Result<()> {
     match cli.command {
         Command::Project(args) => project::run(&args),
         Command::Kpi(args) => kpi::run(&args),
+        Command::Chart(args) => chart::run(&args),
+        Command::Report(args) => report::run(&args),
     }
 }
