@@ -7,5 +7,6 @@ mod bad_input;
 mod cli;
 mod kama;
 mod kpi;
+mod output;
 mod properties;
 mod reference_cases;

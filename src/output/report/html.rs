@@ -82,9 +82,9 @@ const CHECK: &str = r#"
 fn figure(out: &mut String, id: &str, svg: &str, caption: &str) {
     // Drop the XML declaration if any; the SVG element goes inline.
     let body = svg.find("<svg").map_or(svg, |i| &svg[i..]);
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "<figure class=\"chart\" id=\"{id}\">{body}<figcaption>{}</figcaption></figure>\n",
+        "<figure class=\"chart\" id=\"{id}\">{body}<figcaption>{}</figcaption></figure>",
         escape(caption)
     );
 }
