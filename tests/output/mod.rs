@@ -65,7 +65,15 @@ fn pyramid_chart_has_three_years_and_every_age_group() {
     let svg = build::pyramid(&r, &years).svg().expect("renders");
     check_svg(&svg);
     let summary = svg_summary(&svg);
-    for needle in ["2015年", "2040年", "2065年", "0-4", "90+", "男性（", "女性（"] {
+    for needle in [
+        "2015年",
+        "2040年",
+        "2065年",
+        "0-4",
+        "90+",
+        "男性（",
+        "女性（",
+    ] {
         assert!(summary.contains(needle), "{needle} missing");
     }
     insta::assert_snapshot!("chart_pyramid", summary);
@@ -109,7 +117,10 @@ fn years() -> Vec<i32> {
 #[test]
 fn fan_chart_from_percentiles() {
     let ys = years();
-    let median: Vec<f64> = ys.iter().map(|y| 38_000.0 - 500.0 * (y - 2015) as f64).collect();
+    let median: Vec<f64> = ys
+        .iter()
+        .map(|y| 38_000.0 - 500.0 * (y - 2015) as f64)
+        .collect();
     let band = |w: f64, label: &str| Band {
         label: label.into(),
         low: median
@@ -123,12 +134,13 @@ fn fan_chart_from_percentiles() {
             .map(|(k, m)| m + w * k as f64)
             .collect(),
     };
+    let bands = vec![band(800.0, "5–95%"), band(400.0, "25–75%")];
     let chart = FanChart {
         title: "モンテカルロ 総人口".into(),
         y_label: "総人口（人）".into(),
         years: ys.clone(),
         median,
-        bands: vec![band(800.0, "5–95%"), band(400.0, "25–75%")],
+        bands,
         references: vec![Series {
             label: "社人研推計".into(),
             points: vec![(2015, 38_743.0), (2045, 18_457.0)],
@@ -195,7 +207,11 @@ fn heatmap_with_target_contour() {
     // A made-up surface: more births and less out-migration give more people.
     let values: Vec<Vec<f64>> = y
         .iter()
-        .map(|m| x.iter().map(|t| 6_000.0 * t + 8_000.0 * (1.5 - m)).collect())
+        .map(|m| {
+            x.iter()
+                .map(|t| 6_000.0 * t + 8_000.0 * (1.5 - m))
+                .collect()
+        })
         .collect();
     let chart = HeatmapChart {
         title: "2065年の総人口".into(),
@@ -241,7 +257,7 @@ fn cell_text(d: &Data) -> String {
     match d {
         Data::Empty => String::new(),
         Data::Float(f) if f.fract() == 0.0 => format!("{f:.0}"),
-        Data::Float(f) => format!("{f:.4}"),
+        Data::Float(f) => format!("{f:.1}"),
         Data::Int(i) => i.to_string(),
         other => other.to_string(),
     }
@@ -271,7 +287,11 @@ fn workbook_reads_back_with_japanese_headers() {
     let mut dump = String::new();
     for name in &names {
         let range = wb.worksheet_range(name).expect("sheet");
-        dump.push_str(&format!("## {name} ({} x {})\n", range.height(), range.width()));
+        dump.push_str(&format!(
+            "## {name} ({} x {})\n",
+            range.height(),
+            range.width()
+        ));
         // Whole sheets for the small ones; the header and first rows of the large ones.
         let rows = if name.starts_with("人口_") { 4 } else { 40 };
         for row in range.rows().take(rows) {
@@ -283,8 +303,17 @@ fn workbook_reads_back_with_japanese_headers() {
     // The 2065 total matches the projection, and the gap to the target is there.
     let cmp = wb.worksheet_range("比較").expect("比較");
     let total_2065 = r[0].projection.total_in(2065).expect("2065");
-    let header: Vec<String> = cmp.rows().next().expect("header").iter().map(cell_text).collect();
-    let col = header.iter().position(|h| h == "2065年").expect("2065 column");
+    let header: Vec<String> = cmp
+        .rows()
+        .next()
+        .expect("header")
+        .iter()
+        .map(cell_text)
+        .collect();
+    let col = header
+        .iter()
+        .position(|h| h == "2065年")
+        .expect("2065 column");
     match cmp.get((1, col)) {
         Some(Data::Float(v)) => assert!((v - total_2065).abs() < 1e-6),
         other => panic!("2065 total: {other:?}"),
@@ -430,7 +459,10 @@ fn report_command_writes_the_whole_set() {
     assert_eq!(&csv[..3], b"\xEF\xBB\xBF");
     // Writing again over an existing folder replaces the files, leaves nothing else.
     write_report(&out);
-    assert_eq!(std::fs::read_dir(&out).expect("dir").count(), REPORT_FILES.len());
+    assert_eq!(
+        std::fs::read_dir(&out).expect("dir").count(),
+        REPORT_FILES.len()
+    );
 }
 
 #[test]
@@ -457,8 +489,7 @@ fn report_in_shift_jis_fails_whole_on_an_unencodable_title() {
         .code(2);
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
     assert!(
-        stderr.contains("population.csv: row 2, column `シナリオ`")
-            && stderr.contains("U+20BB7"),
+        stderr.contains("population.csv: row 2, column `シナリオ`") && stderr.contains("U+20BB7"),
         "{stderr}"
     );
     assert!(!out.exists(), "nothing written");
@@ -550,7 +581,11 @@ fn report_loads_in_a_headless_browser() {
         .expect("chromium runs");
     assert!(status.status.success(), "{status:?}");
     let png = std::fs::read(&shot).expect("screenshot written");
-    assert!(png.starts_with(b"\x89PNG") && png.len() > 20_000, "{} bytes", png.len());
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 20_000,
+        "{} bytes",
+        png.len()
+    );
 }
 
 #[test]
