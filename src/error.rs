@@ -77,6 +77,28 @@ pub enum Error {
     /// (for example a projection asked beyond the assumptions with no rule to extend them).
     #[error("{0}")]
     Invalid(String),
+    /// A character of an output that the chosen text encoding cannot hold (for example a
+    /// character outside JIS X 0208 when writing Shift_JIS).
+    #[error("row {row}, column `{column}`: the character {character:?} (U+{code:04X}) cannot be written in {encoding}: replace it, or write UTF-8 (the default) instead", code = *character as u32)]
+    Unencodable {
+        /// 1-based row of the file, the header being row 1.
+        row: usize,
+        /// The column's header.
+        column: String,
+        /// The character.
+        character: char,
+        /// The encoding's name.
+        encoding: &'static str,
+    },
+    /// A chart or workbook could not be drawn or assembled (a bug or an impossible request, such
+    /// as a chart with no data).
+    #[error("cannot render {what}: {message}")]
+    Render {
+        /// What was being rendered.
+        what: String,
+        /// Why not.
+        message: String,
+    },
 }
 
 impl Error {
@@ -99,7 +121,8 @@ impl Error {
     /// The process exit code for this error: 2 for bad input, 1 otherwise.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Input { .. } | Error::Invalid(_) => 2,
+            Error::Input { .. } | Error::Invalid(_) | Error::Unencodable { .. } => 2,
+            Error::Render { .. } => 1,
             Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => 2,
             Error::Io { .. } => 1,
         }

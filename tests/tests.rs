@@ -9,6 +9,7 @@ mod compare;
 mod evaluate;
 mod kama;
 mod kpi;
+mod output;
 mod properties;
 mod reference_cases;
 mod scenarios;

@@ -3,8 +3,8 @@
 
 use crate::cli::project::emit;
 use crate::kpi::projected::{evaluate, ProjectedIndicator};
-use crate::kpi::table::{Align, Table};
 use crate::output::projection::persons;
+use crate::output::table::{Align, Table};
 use crate::scenario::Scenario;
 use serde_json::json;
 use std::fmt::Write as _;

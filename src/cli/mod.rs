@@ -4,10 +4,12 @@
 use clap::{Parser, Subcommand};
 
 pub mod backtest;
+pub mod chart;
 pub mod compare;
 pub mod evaluate;
 pub mod kpi;
 pub mod project;
+pub mod report;
 
 /// jinko (人口): population projection and scenario simulation for Japanese municipalities.
 #[derive(Debug, Parser)]
@@ -31,6 +33,10 @@ pub enum Command {
     Evaluate(evaluate::EvaluateArgs),
     /// Grade a strategy's KPIs and goal indicators ○ / △ / × (table or JSON).
     Kpi(kpi::KpiArgs),
+    /// Draw a chart (SVG) from scenarios or a KPI file.
+    Chart(chart::ChartArgs),
+    /// Write the report set: one self-contained HTML file, an Excel workbook, CSVs and charts.
+    Report(report::ReportArgs),
 }
 
 /// Run the parsed command line. Output goes to stdout (or to files the command names).
@@ -41,5 +47,7 @@ pub fn run(cli: Cli) -> crate::Result<()> {
         Command::Compare(args) => compare::run(&args),
         Command::Backtest(args) => backtest::run(&args),
         Command::Evaluate(args) => evaluate::run(&args),
+        Command::Chart(args) => chart::run(&args),
+        Command::Report(args) => report::run(&args),
     }
 }

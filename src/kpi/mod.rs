@@ -42,7 +42,6 @@ pub mod render;
 pub mod review;
 pub mod rule;
 pub mod strategy;
-pub(crate) mod table;
 
 pub use actuals::{apply_actuals, apply_actuals_file};
 pub use file::parse;

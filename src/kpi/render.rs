@@ -22,7 +22,7 @@
 use super::review::{IndicatorResult, KpiResult, Review, Tally};
 use super::rule::{Actual, Assessment, Comparison, Direction, Grade, Rounding};
 use super::strategy::{era_label, Entry, IndicatorKind, Lang, Period};
-use super::table::{Align, Table};
+use crate::output::table::{Align, Table};
 use serde_json::{json, Value};
 
 /// A number with `decimals` decimals and thousands separators: `133,074`, `-1,833`, `34.26`.

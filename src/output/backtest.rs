@@ -2,8 +2,8 @@
 //! each method variant, and the published projection's own miss; JSON and CSV for tools.
 
 use crate::backtest::{Backtest, Variant};
-use crate::kpi::table::{Align, Table};
 use crate::output::projection::persons;
+use crate::output::table::{Align, Table};
 use serde_json::{json, Value};
 use std::fmt::Write as _;
 

@@ -2,8 +2,8 @@
 //! the JSON object of `jinko compare --format json`, and long-form CSV.
 
 use crate::compare::{target_at, Comparison};
-use crate::kpi::table::{Align, Table};
 use crate::output::projection::persons;
+use crate::output::table::{Align, Table};
 use serde_json::{json, Value};
 use std::fmt::Write as _;
 

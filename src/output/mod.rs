@@ -1,6 +1,12 @@
-//! Output: rendering projections as text, JSON and CSV, and writing files whole or not at all.
+//! Output: rendering projections as text, JSON and CSV; what planners take away (charts, the Excel
+//! workbook, the HTML report, CSV that Excel opens); terminal tables that line up with Japanese
+//! text; and writing files whole or not at all.
 
 pub mod atomic;
 pub mod backtest;
+pub mod chart;
 pub mod compare;
+pub mod csv;
 pub mod projection;
+pub mod report;
+pub mod table;

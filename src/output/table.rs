@@ -1,4 +1,4 @@
-//! Plain-text tables that line up with Japanese text: cells are padded by their display width
+//! Plain-text tables for terminals that line up with Japanese text: cells are padded by their display width
 //! (a kanji or kana takes two columns), not by their number of characters.
 //!
 //! Widths follow Unicode's East Asian Width as the `unicode-width` crate reads it: wide and
@@ -10,27 +10,27 @@ use unicode_width::UnicodeWidthStr;
 
 /// Alignment of a column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Align {
+pub enum Align {
     Left,
     Right,
 }
 
 /// A table of text cells with a header row.
 #[derive(Debug, Clone)]
-pub(crate) struct Table {
+pub struct Table {
     headers: Vec<String>,
     align: Vec<Align>,
     rows: Vec<Vec<String>>,
 }
 
 /// Display width of `s` in terminal columns.
-pub(crate) fn width(s: &str) -> usize {
+pub fn width(s: &str) -> usize {
     UnicodeWidthStr::width(s)
 }
 
 impl Table {
     /// A table with these headers and alignments (one per column).
-    pub(crate) fn new(columns: &[(&str, Align)]) -> Table {
+    pub fn new(columns: &[(&str, Align)]) -> Table {
         Table {
             headers: columns.iter().map(|(h, _)| h.to_string()).collect(),
             align: columns.iter().map(|(_, a)| *a).collect(),
@@ -39,14 +39,14 @@ impl Table {
     }
 
     /// Add a row; missing cells are empty, extra cells are dropped.
-    pub(crate) fn row(&mut self, mut cells: Vec<String>) {
+    pub fn row(&mut self, mut cells: Vec<String>) {
         cells.resize(self.headers.len(), String::new());
         self.rows.push(cells);
     }
 
     /// The table as lines: header, a rule of `-`, then the rows; two spaces between columns, no
     /// trailing spaces.
-    pub(crate) fn render(&self) -> String {
+    pub fn render(&self) -> String {
         let n = self.headers.len();
         let mut widths: Vec<usize> = self.headers.iter().map(|h| width(h)).collect();
         for row in &self.rows {

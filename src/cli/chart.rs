@@ -1,0 +1,97 @@
+//! `jinko chart KIND INPUT... --out FILE`: draw one chart as SVG. The kinds that work from
+//! scenarios (`trajectories`, `pyramid`, `shares`, `components`) take one or more scenario files;
+//! `kpi` takes a KPI file. The file is written whole or not at all.
+
+use crate::error::{Error, Result};
+use crate::kpi;
+use crate::output::atomic::write_atomic;
+use crate::output::chart::build::{self, Run};
+use crate::output::chart::Chart;
+use std::path::PathBuf;
+
+/// What to draw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Kind {
+    /// Total population of each scenario beside the IPSS path, with the target marked.
+    Trajectories,
+    /// Population pyramids (base year, 2040, 2065, or --year); the first two scenarios overlaid.
+    Pyramid,
+    /// Shares of 0-14 / 15-64 / 65+ over time, one panel per scenario.
+    Shares,
+    /// Natural and social change per five-year period, one panel per scenario.
+    Components,
+    /// KPI grades ○ △ × per basic goal (input: a KPI file).
+    Kpi,
+}
+
+/// Arguments of `jinko chart`.
+#[derive(Debug, clap::Args)]
+pub struct ChartArgs {
+    /// The kind of chart.
+    #[arg(value_enum)]
+    pub kind: Kind,
+    /// Scenario files (TOML), or one KPI file for `kpi`.
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// The SVG file to write.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Years of the pyramids (repeat for several); default: the base year, 2040 and 2065.
+    #[arg(long = "year", value_name = "YEAR")]
+    pub years: Vec<i32>,
+}
+
+/// Render the chart of `args` as SVG bytes.
+pub fn render(args: &ChartArgs) -> Result<Vec<u8>> {
+    if args.kind == Kind::Kpi {
+        let [file] = args.inputs.as_slice() else {
+            return Err(Error::Invalid(
+                "jinko chart kpi takes one KPI file, e.g. scenarios/kama/kpi.toml".into(),
+            ));
+        };
+        let strategy = kpi::load(file)?;
+        let review = kpi::review(&strategy)?;
+        return build::grades(&review).render();
+    }
+    let runs = args
+        .inputs
+        .iter()
+        .map(|p| Run::load(p))
+        .collect::<Result<Vec<Run>>>()?;
+    let Some(first) = runs.first() else {
+        return Err(Error::Invalid("expected one scenario file or more".into()));
+    };
+    match args.kind {
+        Kind::Trajectories => build::trajectories(&runs).render(),
+        Kind::Pyramid => {
+            let years = if args.years.is_empty() {
+                build::default_pyramid_years(&first.projection)
+            } else {
+                args.years.clone()
+            };
+            if let Some(y) = years.iter().find(|y| !first.projection.years.contains(y)) {
+                return Err(Error::Invalid(format!(
+                    "--year {y}: the projection of {} has years {}",
+                    first.scenario.path.display(),
+                    first
+                        .projection
+                        .years
+                        .iter()
+                        .map(|y| y.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            }
+            build::pyramid(&runs, &years).render()
+        }
+        Kind::Shares => build::shares(&runs).render(),
+        Kind::Components => build::components(&runs).render(),
+        Kind::Kpi => Err(Error::Invalid("jinko chart kpi takes a KPI file".into())),
+    }
+}
+
+/// Run `jinko chart`.
+pub fn run(args: &ChartArgs) -> Result<()> {
+    let bytes = render(args)?;
+    write_atomic(&args.out, &bytes)
+}

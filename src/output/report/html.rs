@@ -1,0 +1,404 @@
+//! The HTML report: one self-contained file for the council document (議会資料) and for the
+//! web. Charts are inline SVG; the style sheet and the one small script are inline; nothing is
+//! loaded from the network. The script only checks the page as it loads (every chart drawn and
+//! not empty, no script error) and records the result on `<body data-check="…">`, which the
+//! browser test reads.
+
+use super::{comparison, gaps, kpi_rows, summary, Run};
+use crate::error::Result;
+use crate::kpi::Review;
+use crate::output::projection::{indicators, persons};
+use std::fmt::Write as _;
+
+/// Escape text for HTML.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn pct(v: f64) -> String {
+    format!("{:.1}%", 100.0 * v)
+}
+
+fn signed(v: f64) -> String {
+    let s = persons(v);
+    if v.round() > 0.0 {
+        format!("+{s}")
+    } else {
+        s
+    }
+}
+
+const STYLE: &str = r#"
+body { font-family: "Noto Sans CJK JP", "Noto Sans JP", "Hiragino Sans", "Hiragino Kaku Gothic ProN", "Yu Gothic", Meiryo, sans-serif;
+  margin: 24px auto; max-width: 1180px; padding: 0 16px; color: #222; line-height: 1.55; }
+h1 { font-size: 1.6em; border-bottom: 3px solid #0072b2; padding-bottom: 4px; }
+h2 { font-size: 1.25em; border-left: 6px solid #0072b2; padding-left: 8px; margin-top: 2em; }
+h3 { font-size: 1.05em; }
+table { border-collapse: collapse; margin: 8px 0 16px; font-size: 0.9em; }
+th, td { border: 1px solid #bbb; padding: 3px 8px; }
+th { background: #e8f1f8; font-weight: 600; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; }
+td.g { text-align: center; font-weight: 600; }
+figure { margin: 12px 0 24px; overflow-x: auto; }
+figure svg { max-width: 100%; height: auto; }
+figcaption { font-size: 0.85em; color: #555; }
+.note { font-size: 0.85em; color: #555; }
+.scroll { overflow-x: auto; }
+dt { font-weight: 600; margin-top: 6px; }
+"#;
+
+const CHECK: &str = r#"
+(function () {
+  var errors = [];
+  window.addEventListener('error', function (e) { errors.push(String(e.message)); });
+  window.addEventListener('load', function () {
+    var figs = document.querySelectorAll('figure.chart');
+    var empty = 0;
+    figs.forEach(function (f) {
+      var svg = f.querySelector('svg');
+      if (!svg) { empty++; return; }
+      var box = svg.getBoundingClientRect();
+      var shapes = svg.querySelectorAll('rect, polyline, polygon, path, circle, line').length;
+      var texts = svg.querySelectorAll('text').length;
+      if (box.width < 10 || box.height < 10 || shapes < 3 || texts < 1) empty++;
+    });
+    document.body.setAttribute('data-check',
+      'charts=' + figs.length + ' empty=' + empty + ' errors=' + errors.length);
+  });
+})();
+"#;
+
+fn figure(out: &mut String, id: &str, svg: &str, caption: &str) {
+    // Drop the XML declaration if any; the SVG element goes inline.
+    let body = svg.find("<svg").map_or(svg, |i| &svg[i..]);
+    let _ = writeln!(
+        out,
+        "<figure class=\"chart\" id=\"{id}\">{body}<figcaption>{}</figcaption></figure>",
+        escape(caption)
+    );
+}
+
+/// Render the report as one HTML document. `charts` are the SVG charts by file name (as from
+/// [`super::charts`]).
+pub fn render(
+    runs: &[Run],
+    review: Option<&Review>,
+    charts: &[(String, String)],
+) -> Result<String> {
+    let chart = |name: &str| {
+        charts
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, svg)| svg.as_str())
+    };
+    let pack = runs.first().map(|r| &r.scenario.pack);
+    let place = pack.map_or(String::new(), |p| p.name.clone());
+    let mut o = String::new();
+    let _ = write!(
+        o,
+        "<!DOCTYPE html>\n<html lang=\"ja\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"generator\" content=\"jinko {}\">\n<title>{} 将来人口推計レポート</title>\n\
+         <style>{STYLE}</style>\n<script>{CHECK}</script>\n</head>\n<body>\n",
+        env!("CARGO_PKG_VERSION"),
+        escape(&place)
+    );
+    let _ = writeln!(o, "<h1>{} 将来人口推計レポート</h1>", escape(&place));
+    let _ = writeln!(
+        o,
+        "<p class=\"note\">jinko {} によるコーホート要因法の推計。シナリオ: {}。</p>",
+        env!("CARGO_PKG_VERSION"),
+        runs.iter()
+            .map(|r| format!(
+                "{}（{}）",
+                escape(&r.scenario.title),
+                escape(&r.scenario.name)
+            ))
+            .collect::<Vec<_>>()
+            .join("、")
+    );
+
+    // 1. Summary.
+    o.push_str("<h2>1. 概要</h2>\n<div class=\"scroll\"><table>\n<tr><th>シナリオ</th><th>基準年</th><th>基準年人口</th><th>2040年</th><th>推計最終年</th><th>最終年人口</th><th>増減率</th><th>年少人口割合</th><th>老年人口割合</th><th>目標人口との差</th></tr>\n");
+    for s in summary(runs) {
+        let _ = writeln!(
+            o,
+            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            escape(&s.title),
+            s.base.0,
+            persons(s.base.1),
+            s.y2040.map_or("—".into(), persons),
+            s.horizon.0,
+            persons(s.horizon.1),
+            pct(s.change),
+            pct(s.share_0_14),
+            pct(s.share_65_plus),
+            s.gap.map_or("—".into(), signed),
+        );
+    }
+    o.push_str("</table></div>\n<p class=\"note\">年少人口は0-14歳、老年人口は65歳以上、割合は推計最終年。</p>\n");
+
+    // 2. Comparison with the IPSS path and the target.
+    o.push_str("<h2>2. 社人研推計・目標人口との比較</h2>\n");
+    if let Some(svg) = chart("trajectories.svg") {
+        figure(
+            &mut o,
+            "chart-trajectories",
+            svg,
+            "総人口の推移: シナリオ（実線）、社人研推計（破線）、目標人口（×）",
+        );
+    }
+    let cmp = comparison(runs);
+    o.push_str("<div class=\"scroll\"><table>\n<tr><th>区分</th>");
+    for y in &cmp.years {
+        let _ = write!(o, "<th>{y}年</th>");
+    }
+    o.push_str("</tr>\n");
+    for row in &cmp.rows {
+        let _ = write!(o, "<tr><td>{}</td>", escape(&row.label));
+        for v in &row.values {
+            let _ = write!(
+                o,
+                "<td class=\"n\">{}</td>",
+                v.map_or(String::new(), persons)
+            );
+        }
+        o.push_str("</tr>\n");
+    }
+    o.push_str("</table></div>\n");
+    let gaps = gaps(runs);
+    if let Some(g0) = gaps.first() {
+        let _ = writeln!(
+            o,
+            "<h3>目標人口（{}年 {}人）との差</h3>\n<table>\n<tr><th>シナリオ</th><th>{}年の推計人口</th><th>目標人口</th><th>差（人）</th><th>差（%）</th></tr>",
+            g0.year,
+            persons(g0.target),
+            g0.year
+        );
+        for g in &gaps {
+            let _ = writeln!(
+                o,
+                "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{:+.1}%</td></tr>",
+                escape(&g.title),
+                persons(g.total),
+                persons(g.target),
+                signed(g.gap),
+                100.0 * g.percent
+            );
+        }
+        o.push_str("</table>\n");
+    }
+
+    // 3. Pyramids.
+    o.push_str("<h2>3. 人口ピラミッド</h2>\n");
+    if let Some(svg) = chart("pyramid.svg") {
+        figure(
+            &mut o,
+            "chart-pyramid",
+            svg,
+            "男女・5歳階級別人口。1つ目のシナリオを塗り、2つ目を枠で重ねて表示",
+        );
+    }
+
+    // 4. Age structure.
+    o.push_str("<h2>4. 年齢3区分別人口</h2>\n");
+    if let Some(svg) = chart("shares.svg") {
+        figure(&mut o, "chart-shares", svg, "年齢3区分別人口割合の推移");
+    }
+    for r in runs {
+        let _ = writeln!(
+            o,
+            "<h3>{}</h3>\n<div class=\"scroll\"><table>\n<tr><th>年</th><th>総人口</th><th>男</th><th>女</th><th>0-14歳</th><th>割合</th><th>15-64歳</th><th>割合</th><th>65歳以上</th><th>割合</th><th>75歳以上</th><th>割合</th></tr>",
+            escape(&r.scenario.title)
+        );
+        for y in indicators(&r.projection) {
+            let _ = writeln!(
+                o,
+                "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                y.year,
+                persons(y.total),
+                persons(y.male),
+                persons(y.female),
+                persons(y.age_0_14),
+                pct(y.share(y.age_0_14)),
+                persons(y.age_15_64),
+                pct(y.share(y.age_15_64)),
+                persons(y.age_65_plus),
+                pct(y.share(y.age_65_plus)),
+                persons(y.age_75_plus),
+                pct(y.share(y.age_75_plus)),
+            );
+        }
+        o.push_str("</table></div>\n");
+    }
+
+    // 5. Components.
+    o.push_str("<h2>5. 自然増減・社会増減</h2>\n");
+    if let Some(svg) = chart("components.svg") {
+        figure(
+            &mut o,
+            "chart-components",
+            svg,
+            "5年間の自然増減（出生−死亡）と社会増減（純移動）",
+        );
+    }
+    for r in runs {
+        let p = &r.projection;
+        let _ = writeln!(
+            o,
+            "<h3>{}</h3>\n<table>\n<tr><th>期間</th><th>出生数</th><th>死亡数</th><th>自然増減</th><th>社会増減（純移動）</th><th>人口増減</th></tr>",
+            escape(&r.scenario.title)
+        );
+        for (k, c) in p.components.iter().enumerate() {
+            let natural = c.total_births() - c.total_deaths();
+            let _ = writeln!(
+                o,
+                "<tr><td>{}-{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                p.years[k],
+                p.years.get(k + 1).copied().unwrap_or_default(),
+                persons(c.total_births()),
+                persons(c.total_deaths()),
+                signed(natural),
+                signed(c.total_net_migration()),
+                signed(natural + c.total_net_migration()),
+            );
+        }
+        o.push_str("</table>\n");
+        if r.scenario.model.fertility == crate::engine::FertilityMethod::Cwr {
+            o.push_str("<p class=\"note\">子ども女性比による推計のため、出生数は期末の0-4歳人口（期間中の死亡・移動を差し引いた数）。</p>\n");
+        }
+    }
+
+    // 6. Assumptions and sources.
+    o.push_str("<h2>6. 推計の仮定と出典</h2>\n<dl>\n");
+    for r in runs {
+        let s = &r.scenario;
+        let _ = writeln!(
+            o,
+            "<dt>{}（{}）</dt><dd>基準人口: {}。出生: {}。推計期間: {}–{}年。{}</dd>",
+            escape(&s.title),
+            escape(
+                &s.path
+                    .file_name()
+                    .map_or(String::new(), |n| n.to_string_lossy().into_owned())
+            ),
+            escape(&s.base_label),
+            match s.model.fertility {
+                crate::engine::FertilityMethod::Cwr => "子ども女性比（社人研の市区町村推計の方法）",
+                crate::engine::FertilityMethod::Asfr => "年齢別出生率",
+            },
+            s.model.base_year,
+            s.model.horizon(),
+            s.description.as_deref().map(escape).unwrap_or_default()
+        );
+    }
+    o.push_str("</dl>\n");
+    if let Some(pack) = pack {
+        let _ = writeln!(
+            o,
+            "<h3>データパック: {}{}</h3>\n<dl>",
+            escape(&pack.name),
+            pack.name_en
+                .as_deref()
+                .map(|n| format!("（{}）", escape(n)))
+                .unwrap_or_default()
+        );
+        for (file, source) in &pack.sources {
+            let _ = writeln!(o, "<dt>{}</dt><dd>{}</dd>", escape(file), escape(source));
+        }
+        for (key, p) in &pack.parameters {
+            let _ = writeln!(
+                o,
+                "<dt>{} = {}</dt><dd>{}</dd>",
+                escape(key),
+                p.value,
+                escape(&p.source)
+            );
+        }
+        o.push_str("</dl>\n");
+    }
+
+    // 7. KPI review.
+    if let Some(review) = review {
+        kpi_section(&mut o, review, chart("kpi.svg"));
+    }
+    o.push_str("</body>\n</html>\n");
+    Ok(o)
+}
+
+fn kpi_section(o: &mut String, review: &Review, svg: Option<&str>) {
+    let s = review.strategy;
+    let _ = writeln!(
+        o,
+        "<h2>7. 総合戦略 KPIの評価</h2>\n<p>{}（{}）。出典: {}（{}）。</p>",
+        escape(&s.name.ja),
+        escape(
+            &s.source
+                .covers
+                .clone()
+                .unwrap_or_else(|| format!("{}–{}年度", s.period.0, s.period.1))
+        ),
+        escape(&s.source.title),
+        escape(&s.source.publisher)
+    );
+    let threshold = format!("{:.0}%", 100.0 * s.rule.threshold());
+    let _ = writeln!(
+        o,
+        "<p class=\"note\">評価: ○ 実績/目標 {threshold}以上（到達目標は到達で○）、△ {threshold}未満、× 実績値の把握が不可能・事業未実施。</p>"
+    );
+    if let Some(svg) = svg {
+        figure(o, "chart-kpi", svg, "基本目標別のKPI評価（件数）");
+    }
+    o.push_str("<h3>各施策の重要業績評価指標(KPI)の達成状況</h3>\n<table>\n<tr><th>基本目標</th><th>KPI設定数</th><th>○</th><th>△</th><th>×</th><th>○の割合</th><th>△の割合</th><th>×の割合</th></tr>\n");
+    let share = |n: usize, of: usize| {
+        s.rule
+            .share_percent(n, of)
+            .map_or("—".into(), |p| format!("{p}%"))
+    };
+    let mut row = |label: String, t: &crate::kpi::Tally| {
+        let _ = writeln!(
+            o,
+            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            escape(&label),
+            t.count,
+            t.achieved,
+            t.not_achieved,
+            t.other,
+            share(t.achieved, t.count),
+            share(t.not_achieved, t.count),
+            share(t.other, t.count),
+        );
+    };
+    for g in &review.goals {
+        row(format!("基本目標{}", g.goal), &g.tally);
+    }
+    row("合計".into(), &review.total);
+    o.push_str("</table>\n<h3>重要業績評価指標(KPI)</h3>\n<div class=\"scroll\"><table>\n<tr><th>基本目標</th><th>具体的な事業</th><th>重要業績評価指標(KPI)</th><th>単位</th><th>実績値</th><th>目標値</th><th>達成率</th><th>担当課</th><th>総合評価</th></tr>\n");
+    for k in kpi_rows(review) {
+        let _ = writeln!(
+            o,
+            "<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td class=\"g\">{}</td></tr>",
+            k.goal,
+            escape(&k.project),
+            escape(&k.name),
+            escape(&k.unit),
+            escape(&k.actual_text),
+            escape(&k.target_text),
+            escape(&k.ratio_text),
+            escape(&k.department),
+            escape(&k.grade),
+        );
+    }
+    o.push_str("</table></div>\n");
+}
