@@ -265,3 +265,34 @@ fn backtest_table_snapshot() {
         String::from_utf8(out.stdout).unwrap()
     );
 }
+
+#[test]
+fn report_carries_the_impact_analysis_of_compare() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("report");
+    let status = jinko()
+        .arg("report")
+        .args(&shipped()[..3])
+        .arg("--out")
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let html = std::fs::read_to_string(out_dir.join("report.html")).unwrap();
+    let out = jinko()
+        .arg("compare")
+        .args(&shipped()[..3])
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in ["natural", "social"] {
+        let pct = format!("{:.1}%", v["impact"][key]["percent"].as_f64().unwrap());
+        assert!(html.contains(&pct), "{pct} not in the report");
+    }
+    assert!(html.contains("自然増減の影響度") && html.contains("社会増減の影響度"));
+}

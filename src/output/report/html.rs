@@ -199,6 +199,7 @@ pub fn render(
         }
         o.push_str("</table>\n");
     }
+    impact_section(&mut o, runs);
 
     // 3. Pyramids.
     o.push_str("<h2>3. 人口ピラミッド</h2>\n");
@@ -335,6 +336,70 @@ pub fn render(
     }
     o.push_str("</body>\n</html>\n");
     Ok(o)
+}
+
+/// The impact analysis (自然増減・社会増減の影響度) when the report's scenarios include
+/// パターン1, Sim1 and Sim2 (by their `role`), with the shipped levels of the Cabinet Office guide.
+fn impact_section(o: &mut String, runs: &[Run]) {
+    use crate::compare::ImpactLevels;
+    use crate::scenario::Role;
+    let total = |role: Role, year: i32| {
+        runs.iter()
+            .find(|r| r.scenario.role == Some(role))
+            .and_then(|r| r.projection.total_in(year))
+    };
+    let year = 2045;
+    let levels = ImpactLevels::default_levels();
+    let Ok(i) = levels.assess(
+        year,
+        total(Role::Pattern1, year),
+        total(Role::Sim1, year),
+        total(Role::Sim2, year),
+    ) else {
+        return;
+    };
+    let _ = writeln!(
+        o,
+        "<h3 id=\"impact\">自然増減・社会増減の影響度（{year}年）</h3>\n<table>\n<tr><th>区分</th><th>計算</th><th>比率</th><th>影響度</th></tr>"
+    );
+    for (scale, calc, imp) in [
+        (
+            &i.levels.natural,
+            "シミュレーション1 / パターン1",
+            i.natural,
+        ),
+        (
+            &i.levels.social,
+            "シミュレーション2 / シミュレーション1",
+            i.social,
+        ),
+    ] {
+        let _ = writeln!(
+            o,
+            "<tr><td>{}</td><td>{}</td><td class=\"n\">{:.1}%</td><td class=\"n\">{}</td></tr>",
+            escape(&scale.label),
+            calc,
+            imp.percent,
+            imp.level
+        );
+    }
+    let bands = |b: &[f64]| {
+        let mut s = format!("1: {}%未満", b[0]);
+        for (k, w) in b.windows(2).enumerate() {
+            s.push_str(&format!("、{}: {}〜{}%", k + 2, w[0], w[1]));
+        }
+        s.push_str(&format!("、{}: {}%以上", b.len() + 1, b[b.len() - 1]));
+        s
+    };
+    let _ = writeln!(
+        o,
+        "</table>\n<p class=\"note\">{}: {}。{}: {}。出典: {}</p>",
+        escape(&i.levels.natural.label),
+        bands(&i.levels.natural.bounds_percent),
+        escape(&i.levels.social.label),
+        bands(&i.levels.social.bounds_percent),
+        escape(&i.levels.source)
+    );
 }
 
 fn kpi_section(o: &mut String, review: &Review, svg: Option<&str>) {
