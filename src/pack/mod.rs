@@ -855,21 +855,20 @@ fn load_survival(path: &Path, ages: AgeGroups) -> Result<BTreeMap<i32, SurvivalP
     Ok(map.into_iter().map(|(k, v)| (k, v.0)).collect())
 }
 
-fn load_cwr(path: &Path) -> Result<BTreeMap<i32, (f64, f64)>> {
-    let table = Table::read(path, &["period", "cwr", "sex_ratio_0_4"], &[])?;
+/// Read a file with one row per period (`period,…`): each row parsed by `parse`, no period twice,
+/// periods consecutive.
+fn read_by_period<T>(
+    path: &Path,
+    required: &[&str],
+    parse: &dyn Fn(&Table, &Row) -> Result<T>,
+) -> Result<BTreeMap<i32, T>> {
+    let table = Table::read(path, required, &[])?;
     let mut map = BTreeMap::new();
     let mut lines = Vec::new();
     for row in table.rows() {
         let period = table.period(row, "period")?;
-        let cwr = table.non_negative(row, "cwr")?;
-        let sigma = table.num(row, "sex_ratio_0_4")?;
-        if sigma <= 0.0 {
-            return Err(Error::input(
-                table.at(row, "sex_ratio_0_4"),
-                format!("expected a positive number of boys per girl, found {sigma}"),
-            ));
-        }
-        if map.insert(period, (cwr, sigma)).is_some() {
+        let value = parse(&table, row)?;
+        if map.insert(period, value).is_some() {
             return Err(Error::input(
                 table.at(row, "period"),
                 "duplicate period: expected one row per period",
@@ -882,30 +881,28 @@ fn load_cwr(path: &Path) -> Result<BTreeMap<i32, (f64, f64)>> {
     Ok(map)
 }
 
-fn load_srb(path: &Path) -> Result<BTreeMap<i32, f64>> {
-    let table = Table::read(path, &["period", "sex_ratio_at_birth"], &["source"])?;
-    let mut map = BTreeMap::new();
-    let mut lines = Vec::new();
-    for row in table.rows() {
-        let period = table.period(row, "period")?;
-        let v = table.num(row, "sex_ratio_at_birth")?;
-        if v <= 0.0 {
-            return Err(Error::input(
-                table.at(row, "sex_ratio_at_birth"),
-                format!("expected a positive number of boys per girl, found {v}"),
-            ));
-        }
-        if map.insert(period, v).is_some() {
-            return Err(Error::input(
-                table.at(row, "period"),
-                "duplicate period: expected one row per period",
-            ));
-        }
-        lines.push((period, row.line()));
+/// A positive number of boys per girl in `field`.
+fn sex_ratio(table: &Table, row: &Row, field: &str) -> Result<f64> {
+    let v = table.num(row, field)?;
+    if v <= 0.0 {
+        return Err(Error::input(
+            table.at(row, field),
+            format!("expected a positive number of boys per girl, found {v}"),
+        ));
     }
-    lines.sort();
-    check_consecutive(path, lines.into_iter())?;
-    Ok(map)
+    Ok(v)
+}
+
+fn load_cwr(path: &Path) -> Result<BTreeMap<i32, (f64, f64)>> {
+    read_by_period(path, &["period", "cwr", "sex_ratio_0_4"], &|t, r| {
+        Ok((t.non_negative(r, "cwr")?, sex_ratio(t, r, "sex_ratio_0_4")?))
+    })
+}
+
+fn load_srb(path: &Path) -> Result<BTreeMap<i32, f64>> {
+    read_by_period(path, &["period", "sex_ratio_at_birth"], &|t, r| {
+        sex_ratio(t, r, "sex_ratio_at_birth")
+    })
 }
 
 fn load_asfr(path: &Path, ages: AgeGroups) -> Result<BTreeMap<i32, Ages>> {

@@ -406,14 +406,7 @@ fn build(path: &Path, m: &Merged) -> Result<Scenario> {
     let mut periods: Vec<Period> = Vec::with_capacity(steps);
     for k in 0..steps {
         let start = base_year + 5 * k as i32;
-        let period = match from {
-            Source::Projection => {
-                period_from_projection(&pack, start, fertility, migration, survival_source)?
-            }
-            Source::Files => {
-                period_from_files(&pack, start, fertility, migration, survival_source)?
-            }
-        };
+        let period = period_for(&pack, start, from, fertility, migration, survival_source)?;
         match period {
             Some(p) => periods.push(p),
             None => match (raw.beyond.unwrap_or(Beyond::HoldLast), periods.last()) {
@@ -755,14 +748,14 @@ fn period_base_migration(
     let start = model.periods[k].start;
     let mut s = start;
     loop {
-        let p = match from {
-            Source::Projection => {
-                period_from_projection(pack, s, model.fertility, model.migration, survival_source)?
-            }
-            Source::Files => {
-                period_from_files(pack, s, model.fertility, model.migration, survival_source)?
-            }
-        };
+        let p = period_for(
+            pack,
+            s,
+            from,
+            model.fertility,
+            model.migration,
+            survival_source,
+        )?;
         if let Some(p) = p {
             return Ok(p.migration);
         }
@@ -803,21 +796,16 @@ fn estimate_base(
             format!("base = \"estimated\" rakes to census margins of {base_year}: expected them in the pack's files.margins"),
         )
     })?;
-    let period = match from {
-        Source::Projection => {
-            period_from_projection(pack, prev, fertility, migration, survival_source)?
-        }
-        Source::Files => period_from_files(pack, prev, fertility, migration, survival_source)?,
-    }
-    .ok_or_else(|| {
-        Error::input(
-            m.at("base"),
-            format!(
-                "base = \"estimated\" needs the assumptions of {}: the pack has none",
-                period_label(prev)
-            ),
-        )
-    })?;
+    let period =
+        period_for(pack, prev, from, fertility, migration, survival_source)?.ok_or_else(|| {
+            Error::input(
+                m.at("base"),
+                format!(
+                    "base = \"estimated\" needs the assumptions of {}: the pack has none",
+                    period_label(prev)
+                ),
+            )
+        })?;
     let start = census.prorated(ages);
     let mut est = [[0.0; MAX_AGES]; 2];
     crate::engine::step(ages.len(), fertility, migration, &period, &start, &mut est);
@@ -974,6 +962,24 @@ fn survival(pack: &Pack, start: i32, source: SurvivalSource) -> Result<Option<(C
                 .get(&start)
                 .map(|sp| (sp.ratios, sp.birth.unwrap_or([1.0; 2]))))
         }
+    }
+}
+
+/// The assumptions of the period starting in `start` from the chosen source (None where the
+/// source has none for it).
+fn period_for(
+    pack: &Pack,
+    start: i32,
+    from: Source,
+    fertility: FertilityMethod,
+    migration: MigrationForm,
+    survival_source: SurvivalSource,
+) -> Result<Option<Period>> {
+    match from {
+        Source::Projection => {
+            period_from_projection(pack, start, fertility, migration, survival_source)
+        }
+        Source::Files => period_from_files(pack, start, fertility, migration, survival_source),
     }
 }
 
