@@ -3,6 +3,7 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod assumptions;
 pub mod backtest;
 pub mod chart;
 pub mod compare;
@@ -27,6 +28,8 @@ pub enum Command {
     Project(project::ProjectArgs),
     /// Compare scenarios with the official path and the target, with the impact analysis.
     Compare(compare::CompareArgs),
+    /// Write a scenario's resolved assumptions as data-pack CSV files.
+    Assumptions(assumptions::AssumptionsArgs),
     /// Ex-post accuracy of the projection method on the pack's past censuses.
     Backtest(backtest::BacktestArgs),
     /// Grade a scenario's projected goal indicators against the strategy's numeric goals.
@@ -46,6 +49,7 @@ pub fn run(cli: Cli) -> crate::Result<()> {
         Command::Kpi(args) => kpi::run(&args),
         Command::Compare(args) => compare::run(&args),
         Command::Backtest(args) => backtest::run(&args),
+        Command::Assumptions(args) => assumptions::run(&args),
         Command::Evaluate(args) => evaluate::run(&args),
         Command::Chart(args) => chart::run(&args),
         Command::Report(args) => report::run(&args),

@@ -2,6 +2,7 @@
 //! workbook, the HTML report, CSV that Excel opens); terminal tables that line up with Japanese
 //! text; and writing files whole or not at all.
 
+pub mod assumptions;
 pub mod atomic;
 pub mod backtest;
 pub mod chart;

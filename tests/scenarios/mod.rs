@@ -345,3 +345,59 @@ fn extends_errors() {
         "{err}"
     );
 }
+
+/// `jinko assumptions` writes a scenario's resolved assumptions in the pack schema; a pack that
+/// reads them back (`from = "files"`) projects the same population.
+#[test]
+fn written_assumptions_read_back_as_a_pack_give_the_same_projection() {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(kama("")).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_file() {
+            std::fs::copy(&p, dir.path().join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    let out = Command::cargo_bin("jinko")
+        .unwrap()
+        .arg("assumptions")
+        .arg(kama("target.toml"))
+        .arg("--out")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let manifest = dir.path().join("pack.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap().replacen(
+        "[files]\n",
+        "[files]\nsurvival = \"survival.csv\"\nfertility_cwr = \"fertility_cwr.csv\"\nmigration_rates = \"migration_rates.csv\"\n",
+        1,
+    );
+    std::fs::write(&manifest, text).unwrap();
+    let scenario = dir.path().join("from-files.toml");
+    std::fs::write(
+        &scenario,
+        "pack = \".\"\nbase_year = 2015\nbase = \"projection\"\nmethod = \"cwr\"\nhorizon = 2065\n[assumptions]\nfrom = \"files\"\nsurvival = \"file\"\nmigration = \"rates\"\n",
+    )
+    .unwrap();
+    let a = Scenario::load(&kama("target.toml"))
+        .unwrap()
+        .project()
+        .unwrap();
+    let b = Scenario::load(&scenario).unwrap().project().unwrap();
+    for k in 0..a.years.len() {
+        for s in 0..2 {
+            for g in 0..N {
+                let (x, y) = (a.population[k][s][g], b.population[k][s][g]);
+                assert!(
+                    (x - y).abs() <= 1e-9 * x.abs().max(1.0),
+                    "{} {s} {g}: {x} vs {y}",
+                    a.years[k]
+                );
+            }
+        }
+    }
+}
