@@ -1,13 +1,14 @@
 //! jinko (人口): cohort-component population projection and scenario simulation for Japanese
 //! municipalities.
 //!
-//! The library holds everything: the engine ([`engine`]), the age/sex grid ([`grid`]), the data
+//! The library holds everything: the engine ([`engine`]), batch studies ([`batch`]), the age/sex grid ([`grid`]), the data
 //! pack ([`pack`]), scenarios ([`scenario`]), output ([`output`]) and the command implementations
 //! ([`cli`]) that the thin `jinko` binary dispatches to.
 
 // Demographic arithmetic indexes by age group and sex; index loops read like the formulas.
 #![allow(clippy::needless_range_loop)]
 
+pub mod batch;
 pub mod cli;
 pub mod engine;
 pub mod error;

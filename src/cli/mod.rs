@@ -3,8 +3,13 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod batch;
 pub mod kpi;
+pub mod montecarlo;
 pub mod project;
+pub mod solve;
+pub mod sweep;
+pub mod tornado;
 
 /// jinko (人口): population projection and scenario simulation for Japanese municipalities.
 #[derive(Debug, Parser)]
@@ -22,6 +27,16 @@ pub enum Command {
     Project(project::ProjectArgs),
     /// Grade a strategy's KPIs and goal indicators ○ / △ / × (table or JSON).
     Kpi(kpi::KpiArgs),
+    /// Project many variants of a scenario (VARIANTS.csv of multipliers) with the batched engine.
+    Batch(batch::BatchArgs),
+    /// Project every combination of a grid of scenario parameters (SPEC.toml).
+    Sweep(sweep::SweepArgs),
+    /// Monte Carlo: percentiles of the total by year and the probability of the target.
+    Montecarlo(montecarlo::McArgs),
+    /// Solve for the TFR, migration multiplier or settling households that reach a target.
+    Solve(solve::SolveArgs),
+    /// Move one assumption at a time and rank the change in the total (tornado chart).
+    Tornado(tornado::TornadoArgs),
 }
 
 /// Run the parsed command line. Output goes to stdout (or to files the command names).
@@ -29,5 +44,33 @@ pub fn run(cli: Cli) -> crate::Result<()> {
     match cli.command {
         Command::Project(args) => project::run(&args),
         Command::Kpi(args) => kpi::run(&args),
+        Command::Batch(args) => batch::run(&args),
+        Command::Sweep(args) => sweep::run(&args),
+        Command::Montecarlo(args) => montecarlo::run(&args),
+        Command::Solve(args) => solve::run(&args),
+        Command::Tornado(args) => tornado::run(&args),
+    }
+}
+
+/// Pretty JSON of `value`, with a final newline.
+pub(crate) fn json<T: serde::Serialize>(value: &T) -> crate::Result<String> {
+    let mut s = serde_json::to_string_pretty(value)
+        .map_err(|e| crate::Error::Invalid(format!("cannot write JSON: {e}")))?;
+    s.push('\n');
+    Ok(s)
+}
+
+/// Run `f` on a rayon pool of `threads` threads (or the global pool).
+pub(crate) fn with_threads<T: Send>(
+    threads: Option<usize>,
+    f: impl FnOnce() -> crate::Result<T> + Send,
+) -> crate::Result<T> {
+    match threads {
+        None => f(),
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build()
+            .map_err(|e| crate::Error::Invalid(format!("cannot start {n} threads: {e}")))?
+            .install(f),
     }
 }

@@ -217,7 +217,7 @@ impl Scenario {
     pub fn load_with_overrides(path: &Path, overrides: &str, origin: &str) -> Result<Scenario> {
         let mut layers = raw::load_chain(path)?;
         let over: raw::RawScenario = toml::from_str(overrides)
-            .map_err(|e| Error::input(Location::file(origin), format!("{}", e.message())))?;
+            .map_err(|e| Error::input(Location::file(origin), e.message().to_string()))?;
         if over.extends.is_some() || over.pack.is_some() {
             return Err(Error::input(
                 Location::file(origin).field(if over.extends.is_some() {
