@@ -473,7 +473,6 @@ impl MonteCarlo {
     pub fn run(&self, keep: bool, progress: &Progress) -> Result<McResult> {
         let s = &self.scenario;
         let engine = BatchEngine::new(&s.model, &s.base)?;
-        let t0 = std::time::Instant::now();
         let base = ChaCha8Rng::seed_from_u64(self.seed);
         let clamped = std::sync::atomic::AtomicU64::new(0);
         let totals = engine.totals(
@@ -486,7 +485,6 @@ impl MonteCarlo {
             },
             progress,
         );
-        eprintln!("run {:?}", t0.elapsed());
         let years = engine.years();
         let ny = years.len();
         let n = self.trajectories;
@@ -502,7 +500,6 @@ impl MonteCarlo {
                 }
             })
             .collect();
-        eprintln!("pct {:?}", t0.elapsed());
         let yi = spec::year_index(s, self.year)?;
         let probability = self
             .target
