@@ -97,6 +97,8 @@ struct Prepared {
     q: Cells,
     birth_survival: [f64; 2],
     qb: [f64; 2],
+    /// The largest 1 − S of the period (births included), to know when `1 − q·m` can go below 0.
+    max_q: f64,
     cwr: f64,
     asfr: [f64; MAX_AGES],
     male_share: f64,
@@ -178,6 +180,11 @@ impl BatchEngine {
                     q,
                     birth_survival: p.birth_survival,
                     qb: [1.0 - p.birth_survival[0], 1.0 - p.birth_survival[1]],
+                    max_q: q
+                        .iter()
+                        .flat_map(|x| x[..n].iter())
+                        .chain([1.0 - p.birth_survival[0], 1.0 - p.birth_survival[1]].iter())
+                        .fold(0.0, |a: f64, &b| a.max(b)),
                     cwr: p.cwr,
                     asfr: p.asfr,
                     male_share: sigma / (1.0 + sigma),
@@ -257,11 +264,11 @@ impl BatchEngine {
         match self.isa {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `with_isa`/`detect` only select an instruction set the CPU reports.
-            Isa::Avx512 => unsafe { kernel_avx512(self, fert, mort, mig, totals, full) },
+            Isa::Avx512 => unsafe { simd::kernel_avx512(self, fert, mort, mig, totals, full) },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: as above.
-            Isa::Avx2 => unsafe { kernel_avx2(self, fert, mort, mig, totals, full) },
-            _ => by_ages::<false>(self, fert, mort, mig, totals, full),
+            Isa::Avx2 => unsafe { simd::kernel_avx2(self, fert, mort, mig, totals, full) },
+            _ => by_ages::<Portable>(self, fert, mort, mig, totals, full),
         }
     }
 
@@ -387,36 +394,195 @@ impl Scratch {
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,fma")]
-unsafe fn kernel_avx512(
-    e: &BatchEngine,
-    fert: &[Lane],
-    mort: &[Lane],
-    mig: &[Lane],
-    totals: &mut [Lane],
-    full: Option<&mut [LaneCells]>,
-) {
-    by_ages::<true>(e, fert, mort, mig, totals, full)
+/// Eight `f64` lanes and the operations the step needs. Implemented for the portable baseline
+/// (plain arrays, two roundings for `a·b + c`, as the scalar step) and, on x86-64, for AVX-512
+/// (`__m512d`) and AVX2 (two `__m256d`) with fused multiply–adds. The AVX types are only used
+/// inside the `#[target_feature]` kernels, which run only after the CPU was checked.
+trait Vx: Copy {
+    fn splat(x: f64) -> Self;
+    fn load(p: &Lane) -> Self;
+    fn store(self, p: &mut Lane);
+    fn add(self, o: Self) -> Self;
+    fn mul(self, o: Self) -> Self;
+    /// `self·b + c`.
+    fn madd(self, b: Self, c: Self) -> Self;
+    /// `if x < 0 { 0 } else { x }`.
+    fn max0(self) -> Self;
+}
+
+#[derive(Clone, Copy)]
+struct Portable(Lane);
+
+impl Vx for Portable {
+    #[inline(always)]
+    fn splat(x: f64) -> Self {
+        Portable([x; LANES])
+    }
+    #[inline(always)]
+    fn load(p: &Lane) -> Self {
+        Portable(*p)
+    }
+    #[inline(always)]
+    fn store(self, p: &mut Lane) {
+        *p = self.0;
+    }
+    #[inline(always)]
+    fn add(self, o: Self) -> Self {
+        let mut r = self.0;
+        for l in 0..LANES {
+            r[l] += o.0[l];
+        }
+        Portable(r)
+    }
+    #[inline(always)]
+    fn mul(self, o: Self) -> Self {
+        let mut r = self.0;
+        for l in 0..LANES {
+            r[l] *= o.0[l];
+        }
+        Portable(r)
+    }
+    #[inline(always)]
+    fn madd(self, b: Self, c: Self) -> Self {
+        let mut r = self.0;
+        for l in 0..LANES {
+            r[l] = r[l] * b.0[l] + c.0[l];
+        }
+        Portable(r)
+    }
+    #[inline(always)]
+    fn max0(self) -> Self {
+        let mut r = self.0;
+        for x in r.iter_mut() {
+            *x = if *x < 0.0 { 0.0 } else { *x };
+        }
+        Portable(r)
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn kernel_avx2(
-    e: &BatchEngine,
-    fert: &[Lane],
-    mort: &[Lane],
-    mig: &[Lane],
-    totals: &mut [Lane],
-    full: Option<&mut [LaneCells]>,
-) {
-    by_ages::<true>(e, fert, mort, mig, totals, full)
+mod simd {
+    //! The AVX-512 and AVX2 lane types and kernels (x86-64 only).
+    use super::{by_ages, BatchEngine, Lane, LaneCells, Vx};
+    use std::arch::x86_64::*;
+
+    #[derive(Clone, Copy)]
+    pub(super) struct Avx512(__m512d);
+
+    // SAFETY (every method): `Avx512` values exist only inside `kernel_avx512`, which is called
+    // only when the CPU has AVX-512F and FMA; loads and stores are unaligned and in bounds of
+    // an 8-element array.
+    impl Vx for Avx512 {
+        #[inline(always)]
+        fn splat(x: f64) -> Self {
+            unsafe { Avx512(_mm512_set1_pd(x)) }
+        }
+        #[inline(always)]
+        fn load(p: &Lane) -> Self {
+            unsafe { Avx512(_mm512_loadu_pd(p.as_ptr())) }
+        }
+        #[inline(always)]
+        fn store(self, p: &mut Lane) {
+            unsafe { _mm512_storeu_pd(p.as_mut_ptr(), self.0) }
+        }
+        #[inline(always)]
+        fn add(self, o: Self) -> Self {
+            unsafe { Avx512(_mm512_add_pd(self.0, o.0)) }
+        }
+        #[inline(always)]
+        fn mul(self, o: Self) -> Self {
+            unsafe { Avx512(_mm512_mul_pd(self.0, o.0)) }
+        }
+        #[inline(always)]
+        fn madd(self, b: Self, c: Self) -> Self {
+            unsafe { Avx512(_mm512_fmadd_pd(self.0, b.0, c.0)) }
+        }
+        #[inline(always)]
+        fn max0(self) -> Self {
+            unsafe { Avx512(_mm512_max_pd(self.0, _mm512_setzero_pd())) }
+        }
+    }
+
+    #[derive(Clone, Copy)]
+    pub(super) struct Avx2(__m256d, __m256d);
+
+    // SAFETY (every method): as for `Avx512`, with AVX2 and FMA checked.
+    impl Vx for Avx2 {
+        #[inline(always)]
+        fn splat(x: f64) -> Self {
+            unsafe { Avx2(_mm256_set1_pd(x), _mm256_set1_pd(x)) }
+        }
+        #[inline(always)]
+        fn load(p: &Lane) -> Self {
+            unsafe {
+                Avx2(
+                    _mm256_loadu_pd(p.as_ptr()),
+                    _mm256_loadu_pd(p.as_ptr().add(4)),
+                )
+            }
+        }
+        #[inline(always)]
+        fn store(self, p: &mut Lane) {
+            unsafe {
+                _mm256_storeu_pd(p.as_mut_ptr(), self.0);
+                _mm256_storeu_pd(p.as_mut_ptr().add(4), self.1);
+            }
+        }
+        #[inline(always)]
+        fn add(self, o: Self) -> Self {
+            unsafe { Avx2(_mm256_add_pd(self.0, o.0), _mm256_add_pd(self.1, o.1)) }
+        }
+        #[inline(always)]
+        fn mul(self, o: Self) -> Self {
+            unsafe { Avx2(_mm256_mul_pd(self.0, o.0), _mm256_mul_pd(self.1, o.1)) }
+        }
+        #[inline(always)]
+        fn madd(self, b: Self, c: Self) -> Self {
+            unsafe {
+                Avx2(
+                    _mm256_fmadd_pd(self.0, b.0, c.0),
+                    _mm256_fmadd_pd(self.1, b.1, c.1),
+                )
+            }
+        }
+        #[inline(always)]
+        fn max0(self) -> Self {
+            unsafe {
+                let z = _mm256_setzero_pd();
+                Avx2(_mm256_max_pd(self.0, z), _mm256_max_pd(self.1, z))
+            }
+        }
+    }
+
+    #[target_feature(enable = "avx512f,fma")]
+    pub(super) unsafe fn kernel_avx512(
+        e: &BatchEngine,
+        fert: &[Lane],
+        mort: &[Lane],
+        mig: &[Lane],
+        totals: &mut [Lane],
+        full: Option<&mut [LaneCells]>,
+    ) {
+        by_ages::<Avx512>(e, fert, mort, mig, totals, full)
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn kernel_avx2(
+        e: &BatchEngine,
+        fert: &[Lane],
+        mort: &[Lane],
+        mig: &[Lane],
+        totals: &mut [Lane],
+        full: Option<&mut [LaneCells]>,
+    ) {
+        by_ages::<Avx2>(e, fert, mort, mig, totals, full)
+    }
 }
 
 /// The kernel for the model's number of age groups: constant for the Japanese grid (19) and
 /// the textbook one (18), read at run time otherwise.
 #[inline(always)]
-fn by_ages<const FMA: bool>(
+fn by_ages<V: Vx>(
     e: &BatchEngine,
     fert: &[Lane],
     mort: &[Lane],
@@ -425,74 +591,29 @@ fn by_ages<const FMA: bool>(
     full: Option<&mut [LaneCells]>,
 ) {
     match e.n {
-        19 => kernel::<FMA, 19>(e, fert, mort, mig, totals, full),
-        18 => kernel::<FMA, 18>(e, fert, mort, mig, totals, full),
-        _ => kernel::<FMA, 0>(e, fert, mort, mig, totals, full),
+        19 => kernel::<V, 19>(e, fert, mort, mig, totals, full),
+        18 => kernel::<V, 18>(e, fert, mort, mig, totals, full),
+        _ => kernel::<V, 0>(e, fert, mort, mig, totals, full),
     }
-}
-
-#[inline(always)]
-fn splat(v: f64) -> Lane {
-    [v; LANES]
-}
-
-/// `if v < 0 { 0 } else { v }` lane-wise, as the scalar step clamps.
-#[inline(always)]
-fn clamp0(v: &mut Lane) {
-    for x in v.iter_mut() {
-        *x = if *x < 0.0 { 0.0 } else { *x };
-    }
-}
-
-/// `a·b + c`: fused (one rounding) in the FMA kernels, two roundings in the portable one,
-/// which thereby repeats the scalar step operation for operation.
-#[inline(always)]
-fn madd<const FMA: bool>(a: f64, b: f64, c: f64) -> f64 {
-    if FMA {
-        a.mul_add(b, c)
-    } else {
-        a * b + c
-    }
-}
-
-/// Survival lanes for ratio `s` (with `q = 1 − s`) under mortality multipliers `m`:
-/// `clamp(1 − q·m, 0, 1)` (as [`super::variant::mortality`]), and S itself, exactly, when every
-/// lane has m = 1.
-#[inline(always)]
-fn survival_lanes<const FMA: bool>(s: f64, q: f64, m: &Lane, all_one: bool) -> Lane {
-    if all_one {
-        return splat(s);
-    }
-    let mut out = [0.0; LANES];
-    for l in 0..LANES {
-        let v = madd::<FMA>(-q, m[l], 1.0);
-        let v = if v < 0.0 { 0.0 } else { v };
-        out[l] = if v > 1.0 { 1.0 } else { v };
-    }
-    out
 }
 
 /// Total of every cell, both sexes: four partial sums (ages a mod 4) so that the additions do
 /// not wait on one another. The order differs from the scalar sum by rounding only.
 #[inline(always)]
-fn sum_cells(pop: &LaneCells, n: usize) -> Lane {
-    let mut acc = [[0.0; LANES]; 4];
+fn sum_cells<V: Vx>(pop: &LaneCells, n: usize) -> Lane {
+    let mut acc = [V::splat(0.0); 4];
     for s in 0..2 {
         for a in 0..n {
-            for l in 0..LANES {
-                acc[a & 3][l] += pop[s][a][l];
-            }
+            acc[a & 3] = acc[a & 3].add(V::load(&pop[s][a]));
         }
     }
     let mut total = [0.0; LANES];
-    for l in 0..LANES {
-        total[l] = (acc[0][l] + acc[1][l]) + (acc[2][l] + acc[3][l]);
-    }
+    acc[0].add(acc[1]).add(acc[2].add(acc[3])).store(&mut total);
     total
 }
 
 #[inline(always)]
-fn kernel<const FMA: bool, const N: usize>(
+fn kernel<V: Vx, const N: usize>(
     e: &BatchEngine,
     fert: &[Lane],
     mort: &[Lane],
@@ -501,194 +622,201 @@ fn kernel<const FMA: bool, const N: usize>(
     mut full: Option<&mut [LaneCells]>,
 ) {
     // N = 0: the number of age groups is read at run time; else it is the constant N (the
-    // compiler then unrolls the loops over ages and keeps partial sums in registers).
+    // compiler then unrolls the loops over ages).
     let n = if N == 0 { e.n.clamp(4, MAX_AGES) } else { N };
-    let last = n - 1;
-    let counts = matches!(e.migration, MigrationForm::Counts(_));
-    let rates = !counts;
     let mut bufs: [LaneCells; 2] = [[[[0.0; LANES]; MAX_AGES]; 2]; 2];
     for s in 0..2 {
         for a in 0..n {
             bufs[0][s][a] = splat(e.base[s][a]);
         }
     }
-    totals[0] = sum_cells(&bufs[0], n);
+    totals[0] = sum_cells::<V>(&bufs[0], n);
     if let Some(f) = full.as_deref_mut() {
         f[0] = bufs[0];
     }
     for (k, p) in e.periods.iter().enumerate() {
-        let fm = &fert[k];
-        let mm = &mort[k];
-        let gm = &mig[k];
-        let all_one = mm.iter().all(|&x| x == 1.0);
-        let sv =
-            |s: usize, a: usize| survival_lanes::<FMA>(p.survival[s][a], p.q[s][a], mm, all_one);
+        // A negative mortality multiplier acts as 0 (survival 1), as `clamp` does in the scalar.
+        let (fm, mm, gm) = (
+            V::load(&fert[k]),
+            V::load(&mort[k]).max0(),
+            V::load(&mig[k]),
+        );
+        let max_m = mort[k].iter().fold(0.0, |a: f64, &b| a.max(b));
         let (lo, hi) = bufs.split_at_mut(1);
         let (from, to) = if k % 2 == 0 {
             (&lo[0], &mut hi[0])
         } else {
             (&hi[0], &mut lo[0])
         };
-        for s in 0..2 {
-            let pf = &from[s];
-            let out = &mut to[s];
-            if rates {
-                for a in 1..last {
-                    let rate = p.migration[s][a];
-                    let svs = sv(s, a - 1);
-                    let mut v = [0.0; LANES];
-                    for l in 0..LANES {
-                        let surv = pf[a - 1][l] * svs[l];
-                        v[l] = madd::<FMA>(surv, rate * gm[l], surv);
-                    }
-                    clamp0(&mut v);
-                    out[a] = v;
-                }
-                let rate = p.migration[s][last];
-                let svs = sv(s, last - 1);
-                let mut v = [0.0; LANES];
-                for l in 0..LANES {
-                    let surv = (pf[last - 1][l] + pf[last][l]) * svs[l];
-                    v[l] = madd::<FMA>(surv, rate * gm[l], surv);
-                }
-                clamp0(&mut v);
-                out[last] = v;
-            } else {
-                for a in 1..last {
-                    let sm0 = p.start_mig[s][a - 1];
-                    let em = p.end_mig[s][a];
-                    let svs = sv(s, a - 1);
-                    let mut v = [0.0; LANES];
-                    for l in 0..LANES {
-                        let base = madd::<FMA>(sm0, gm[l], pf[a - 1][l]);
-                        let base = if base < 0.0 { 0.0 } else { base };
-                        v[l] = madd::<FMA>(base, svs[l], em * gm[l]);
-                    }
-                    clamp0(&mut v);
-                    out[a] = v;
-                }
-                let sm0 = p.start_mig[s][last - 1];
-                let sm1 = p.start_mig[s][last];
-                let em = p.end_mig[s][last];
-                let svs = sv(s, last - 1);
-                let mut v = [0.0; LANES];
-                for l in 0..LANES {
-                    let base = madd::<FMA>(sm0, gm[l], pf[last - 1][l]) + pf[last][l];
-                    let base = madd::<FMA>(sm1, gm[l], base);
-                    let base = if base < 0.0 { 0.0 } else { base };
-                    v[l] = madd::<FMA>(base, svs[l], em * gm[l]);
-                }
-                clamp0(&mut v);
-                out[last] = v;
-            }
+        // Mortality multipliers all 1: survival is shared by every lane (a broadcast); else
+        // `1 − q·m`, clamped at 0 only when some q·m can exceed 1 (m ≥ 0 keeps it ≤ 1).
+        if mort[k].iter().all(|&x| x == 1.0) {
+            step_lanes::<V, N, ONE>(e, p, n, fm, mm, gm, from, to);
+        } else if max_m * p.max_q <= 1.0 {
+            step_lanes::<V, N, PLAIN>(e, p, n, fm, mm, gm, from, to);
+        } else {
+            step_lanes::<V, N, CLAMP>(e, p, n, fm, mm, gm, from, to);
         }
-
-        if p.has_flows {
-            for s in 0..2 {
-                let f = &p.flows[s];
-                for a in 1..n {
-                    let mut start = 0.5 * f[a - 1];
-                    if a == last {
-                        start += 0.5 * f[a];
-                    }
-                    let end = 0.5 * f[a];
-                    let svs = sv(s, a - 1);
-                    let mut v = [0.0; LANES];
-                    for l in 0..LANES {
-                        let surv = start * svs[l];
-                        v[l] = to[s][a][l] + surv + end;
-                    }
-                    clamp0(&mut v);
-                    to[s][a] = v;
-                }
-            }
-        }
-
-        // Births.
-        let mut women_end = [0.0; LANES];
-        for a in FERTILE_FIRST..=FERTILE_LAST {
-            for l in 0..LANES {
-                women_end[l] += to[1][a][l];
-            }
-        }
-        let mut births = [[0.0; LANES]; 2];
-        match e.fertility {
-            FertilityMethod::Cwr => {
-                for l in 0..LANES {
-                    let b = (p.cwr * fm[l]) * women_end[l];
-                    births[0][l] = b * p.male_share;
-                    births[1][l] = b * p.female_share;
-                }
-                to[0][0] = births[0];
-                to[1][0] = births[1];
-            }
-            FertilityMethod::Asfr => {
-                // Two partial sums (odd and even age groups) to shorten the dependency chain.
-                let mut sum = [[0.0; LANES]; 2];
-                for a in FERTILE_FIRST..=FERTILE_LAST {
-                    let sm = p.birth_start_mig[a];
-                    let fl = if p.has_flows {
-                        0.5 * p.flows[1][a]
-                    } else {
-                        0.0
-                    };
-                    let f = p.asfr[a];
-                    let fa = &from[1][a];
-                    let ta = &to[1][a];
-                    let acc = &mut sum[a & 1];
-                    for l in 0..LANES {
-                        let w = madd::<FMA>(sm, gm[l], fa[l]) + fl;
-                        let w = if w < 0.0 { 0.0 } else { w };
-                        acc[l] = madd::<FMA>(f * fm[l], w + ta[l], acc[l]);
-                    }
-                }
-                for l in 0..LANES {
-                    let b = 2.5 * (sum[0][l] + sum[1][l]);
-                    births[0][l] = b * p.male_share;
-                    births[1][l] = b * p.female_share;
-                }
-                for s in 0..2 {
-                    let rate = p.migration[s][0];
-                    let sb = survival_lanes::<FMA>(p.birth_survival[s], p.qb[s], mm, all_one);
-                    let mut v = [0.0; LANES];
-                    for l in 0..LANES {
-                        v[l] = births[s][l] * sb[l];
-                    }
-                    if rates {
-                        for l in 0..LANES {
-                            v[l] = madd::<FMA>(v[l], rate * gm[l], v[l]);
-                        }
-                        clamp0(&mut v);
-                    }
-                    to[s][0] = v;
-                }
-            }
-        }
-        if p.has_flows {
-            for s in 0..2 {
-                let add = 0.5 * p.flows[s][0];
-                let mut v = to[s][0];
-                for x in v.iter_mut() {
-                    *x += add;
-                }
-                clamp0(&mut v);
-                to[s][0] = v;
-            }
-        }
-        if counts {
-            for s in 0..2 {
-                let em = p.end_mig[s][0];
-                let mut v = [0.0; LANES];
-                for l in 0..LANES {
-                    v[l] = madd::<FMA>(em, gm[l], to[s][0][l]);
-                }
-                clamp0(&mut v);
-                to[s][0] = v;
-            }
-        }
-        totals[k + 1] = sum_cells(to, n);
+        totals[k + 1] = sum_cells::<V>(to, n);
         if let Some(f) = full.as_deref_mut() {
             f[k + 1] = *to;
+        }
+    }
+}
+
+#[inline(always)]
+fn splat(v: f64) -> Lane {
+    [v; LANES]
+}
+
+/// Survival mode: every mortality multiplier is 1 (S shared by all lanes).
+const ONE: u8 = 0;
+/// Survival mode: `1 − q·m` needs no clamping (all q·m ≤ 1, m ≥ 0).
+const PLAIN: u8 = 1;
+/// Survival mode: `max(1 − q·m, 0)`.
+const CLAMP: u8 = 2;
+
+/// Survival lanes for ratio `s` (with `q = 1 − s`) under mortality multipliers `m ≥ 0`:
+/// `clamp(1 − q·m, 0, 1)` (as [`super::variant::mortality`]; with m ≥ 0 and q ≥ 0 the upper
+/// bound never binds), and S itself, exactly, when every lane has m = 1.
+#[inline(always)]
+fn survival<V: Vx, const MODE: u8>(s: f64, q: f64, m: V) -> V {
+    match MODE {
+        ONE => V::splat(s),
+        PLAIN => V::splat(-q).madd(m, V::splat(1.0)),
+        _ => V::splat(-q).madd(m, V::splat(1.0)).max0(),
+    }
+}
+
+/// One step of a lane group: the scalar step of [`crate::engine::step`], lane by lane, with
+/// survival in mode `MODE` ([`ONE`], [`PLAIN`], [`CLAMP`]).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn step_lanes<V: Vx, const N: usize, const MODE: u8>(
+    e: &BatchEngine,
+    p: &Prepared,
+    n: usize,
+    fm: V,
+    mm: V,
+    gm: V,
+    from: &LaneCells,
+    to: &mut LaneCells,
+) {
+    let n = if N == 0 { n } else { N };
+    let last = n - 1;
+    let rates = e.migration == MigrationForm::Rates;
+    let even = e.migration == MigrationForm::Counts(Timing::Even);
+    for s in 0..2 {
+        let pf = &from[s];
+        let out = &mut to[s];
+        if rates {
+            for a in 1..n {
+                let base = if a == last {
+                    V::load(&pf[a - 1]).add(V::load(&pf[a]))
+                } else {
+                    V::load(&pf[a - 1])
+                };
+                let surv = base.mul(survival::<V, MODE>(p.survival[s][a - 1], p.q[s][a - 1], mm));
+                let rate = V::splat(p.migration[s][a]).mul(gm);
+                surv.madd(rate, surv).max0().store(&mut out[a]);
+            }
+        } else if even {
+            // Half the migrants arrive at the start, half at the end: the end half of group
+            // a−1 equals its start half, so each `0.5·N·g` is computed once.
+            let mut h_prev = V::splat(p.end_mig[s][0]).mul(gm);
+            for a in 1..n {
+                let mut base = V::load(&pf[a - 1]).add(h_prev);
+                let h = V::splat(p.end_mig[s][a]).mul(gm);
+                if a == last {
+                    base = base.add(V::load(&pf[a])).add(h);
+                }
+                let sv = survival::<V, MODE>(p.survival[s][a - 1], p.q[s][a - 1], mm);
+                base.max0().madd(sv, h).max0().store(&mut out[a]);
+                h_prev = h;
+            }
+        } else {
+            for a in 1..n {
+                let mut base = V::splat(p.start_mig[s][a - 1]).madd(gm, V::load(&pf[a - 1]));
+                if a == last {
+                    base = V::splat(p.start_mig[s][a]).madd(gm, base.add(V::load(&pf[a])));
+                }
+                let end = V::splat(p.end_mig[s][a]).mul(gm);
+                base.max0()
+                    .madd(
+                        survival::<V, MODE>(p.survival[s][a - 1], p.q[s][a - 1], mm),
+                        end,
+                    )
+                    .max0()
+                    .store(&mut out[a]);
+            }
+        }
+    }
+
+    if p.has_flows {
+        for s in 0..2 {
+            let f = &p.flows[s];
+            for a in 1..n {
+                let mut start = 0.5 * f[a - 1];
+                if a == last {
+                    start += 0.5 * f[a];
+                }
+                let v = V::splat(start).madd(
+                    survival::<V, MODE>(p.survival[s][a - 1], p.q[s][a - 1], mm),
+                    V::load(&to[s][a]),
+                );
+                v.add(V::splat(0.5 * f[a])).max0().store(&mut to[s][a]);
+            }
+        }
+    }
+
+    // Births.
+    let mut women_end = V::splat(0.0);
+    for a in FERTILE_FIRST..=FERTILE_LAST {
+        women_end = women_end.add(V::load(&to[1][a]));
+    }
+    let (male_share, female_share) = (V::splat(p.male_share), V::splat(p.female_share));
+    match e.fertility {
+        FertilityMethod::Cwr => {
+            let b = V::splat(p.cwr).mul(fm).mul(women_end);
+            b.mul(male_share).store(&mut to[0][0]);
+            b.mul(female_share).store(&mut to[1][0]);
+        }
+        FertilityMethod::Asfr => {
+            // Two partial sums (odd and even age groups) to shorten the dependency chain.
+            let mut sum = [V::splat(0.0); 2];
+            for a in FERTILE_FIRST..=FERTILE_LAST {
+                let fl = if p.has_flows {
+                    0.5 * p.flows[1][a]
+                } else {
+                    0.0
+                };
+                let w = V::splat(p.birth_start_mig[a]).madd(gm, V::load(&from[1][a]));
+                let w = w.add(V::splat(fl)).max0();
+                let f = V::splat(p.asfr[a]).mul(fm);
+                sum[a & 1] = f.madd(w.add(V::load(&to[1][a])), sum[a & 1]);
+            }
+            let b = V::splat(2.5).mul(sum[0].add(sum[1]));
+            for (s, share) in [male_share, female_share].into_iter().enumerate() {
+                let sb = survival::<V, MODE>(p.birth_survival[s], p.qb[s], mm);
+                let mut v = b.mul(share).mul(sb);
+                if rates {
+                    let rate = V::splat(p.migration[s][0]).mul(gm);
+                    v = v.madd(rate, v).max0();
+                }
+                v.store(&mut to[s][0]);
+            }
+        }
+    }
+    if p.has_flows {
+        for s in 0..2 {
+            let v = V::load(&to[s][0]).add(V::splat(0.5 * p.flows[s][0]));
+            v.max0().store(&mut to[s][0]);
+        }
+    }
+    if !rates {
+        for s in 0..2 {
+            let v = V::splat(p.end_mig[s][0]).madd(gm, V::load(&to[s][0]));
+            v.max0().store(&mut to[s][0]);
         }
     }
 }
