@@ -488,22 +488,46 @@ impl MonteCarlo {
         let years = engine.years();
         let ny = years.len();
         let n = self.trajectories;
-        let by_year: Vec<YearPercentiles> = (0..ny)
-            .into_par_iter()
-            .map(|y| {
-                let mut col: Vec<f64> = (0..n).map(|i| totals[i * ny + y]).collect();
-                let mean = spec_mean(&col);
-                YearPercentiles {
-                    year: years[y],
-                    mean,
-                    values: percentiles(&mut col, &self.percentiles),
+        // Year-major columns: transpose block by block (one pass over memory), then join.
+        let blocks: Vec<Vec<Vec<f64>>> = totals
+            .par_chunks(65_536 * ny)
+            .map(|blk| {
+                let m = blk.len() / ny;
+                let mut cols = vec![Vec::with_capacity(m); ny];
+                for row in blk.chunks_exact(ny) {
+                    for (c, v) in cols.iter_mut().zip(row) {
+                        c.push(*v);
+                    }
                 }
+                cols
             })
             .collect();
         let yi = spec::year_index(s, self.year)?;
-        let probability = self
-            .target
-            .map(|t| (0..n).filter(|&i| totals[i * ny + yi] >= t).count() as f64 / n as f64);
+        let by_year: Vec<(YearPercentiles, Option<f64>)> = (0..ny)
+            .into_par_iter()
+            .map(|y| {
+                let mut col: Vec<f64> = Vec::with_capacity(n);
+                for b in &blocks {
+                    col.extend_from_slice(&b[y]);
+                }
+                let mean = super::stats::mean(&col);
+                let probability = match self.target {
+                    Some(t) if y == yi => {
+                        Some(col.iter().filter(|&&v| v >= t).count() as f64 / n as f64)
+                    }
+                    _ => None,
+                };
+                let yp = YearPercentiles {
+                    year: years[y],
+                    mean,
+                    values: percentiles(&mut col, &self.percentiles),
+                };
+                (yp, probability)
+            })
+            .collect();
+        drop(blocks);
+        let probability = by_year.iter().find_map(|(_, p)| *p);
+        let by_year: Vec<YearPercentiles> = by_year.into_iter().map(|(y, _)| y).collect();
         Ok(McResult {
             scenario: s.name.clone(),
             trajectories: n,
@@ -518,10 +542,6 @@ impl MonteCarlo {
             years,
         })
     }
-}
-
-fn spec_mean(v: &[f64]) -> f64 {
-    super::stats::mean(v)
 }
 
 /// The line of `key = …` inside the table headed `header`, if written there.

@@ -7,32 +7,60 @@
 
 /// The percentiles `ps` (each in 0…100) of `values`, which is reordered. NaN sorts last.
 /// Returns NaN for every percentile of an empty sample.
+///
+/// The order statistics needed are found by recursive selection: the middle one first, then
+/// those below it in the left part and those above in the right part, so k percentiles cost
+/// about log2(k) passes over the sample rather than k.
 pub fn percentiles(values: &mut [f64], ps: &[f64]) -> Vec<f64> {
     let n = values.len();
     if n == 0 {
         return vec![f64::NAN; ps.len()];
     }
-    // Visit the percentiles in increasing order, each selection working right of the last.
-    let mut order: Vec<usize> = (0..ps.len()).collect();
-    order.sort_by(|&a, &b| ps[a].total_cmp(&ps[b]));
-    let mut out = vec![f64::NAN; ps.len()];
-    let mut lo = 0usize; // values[..lo] are all ≤ values[lo..] and in place up to lo-1
-    for &i in &order {
-        let h = (n - 1) as f64 * (ps[i].clamp(0.0, 100.0) / 100.0);
-        let k = (h.floor() as usize).min(n - 1);
-        let frac = h - k as f64;
-        let start = lo.min(k);
-        let (_, &mut xk, right) =
-            values[start..].select_nth_unstable_by(k - start, |a, b| a.total_cmp(b));
-        let next = if frac > 0.0 && !right.is_empty() {
-            right.iter().copied().fold(f64::INFINITY, f64::min)
-        } else {
-            xk
-        };
-        out[i] = xk + frac * (next - xk);
-        lo = k;
+    let pos: Vec<(usize, f64)> = ps
+        .iter()
+        .map(|p| {
+            let h = (n - 1) as f64 * (p.clamp(0.0, 100.0) / 100.0);
+            let k = (h.floor() as usize).min(n - 1);
+            (k, h - k as f64)
+        })
+        .collect();
+    // Every order statistic needed: k, and k + 1 where the position is between two.
+    let mut ks: Vec<usize> = pos
+        .iter()
+        .flat_map(|&(k, f)| {
+            if f > 0.0 && k + 1 < n {
+                vec![k, k + 1]
+            } else {
+                vec![k]
+            }
+        })
+        .collect();
+    ks.sort_unstable();
+    ks.dedup();
+    select_many(values, 0, &ks);
+    pos.iter()
+        .map(|&(k, f)| {
+            let xk = values[k];
+            if f > 0.0 && k + 1 < n {
+                xk + f * (values[k + 1] - xk)
+            } else {
+                xk
+            }
+        })
+        .collect()
+}
+
+/// Put the order statistics `ks` (sorted, absolute indices; `values` starts at `offset`) in
+/// their places.
+fn select_many(values: &mut [f64], offset: usize, ks: &[usize]) {
+    if ks.is_empty() || values.is_empty() {
+        return;
     }
-    out
+    let mid = ks.len() / 2;
+    let k = ks[mid] - offset;
+    let (left, _, right) = values.select_nth_unstable_by(k, |a, b| a.total_cmp(b));
+    select_many(left, offset, &ks[..mid]);
+    select_many(right, offset + k + 1, &ks[mid + 1..]);
 }
 
 /// Mean of `values` (NaN if empty).
