@@ -182,7 +182,7 @@ impl BatchEngine {
                     qb: [1.0 - p.birth_survival[0], 1.0 - p.birth_survival[1]],
                     max_q: q
                         .iter()
-                        .flat_map(|x| x[..n].iter())
+                        .flat_map(|x| x[..n - 1].iter())
                         .chain([1.0 - p.birth_survival[0], 1.0 - p.birth_survival[1]].iter())
                         .fold(0.0, |a: f64, &b| a.max(b)),
                     cwr: p.cwr,
