@@ -231,6 +231,9 @@ impl Indicator {
     pub fn value(self, p: &Cells, n: usize) -> f64 {
         let sum = |from: usize, to: usize| -> f64 {
             let to = to.min(n - 1);
+            if from > to {
+                return 0.0; // a grid whose open group starts below this age
+            }
             (0..2).map(|s| p[s][from..=to].iter().sum::<f64>()).sum()
         };
         let total = sum(0, n - 1);
@@ -244,7 +247,7 @@ impl Indicator {
             Indicator::Share15_64 => sum(3, 12) / total,
             Indicator::Share65Plus => sum(13, n - 1) / total,
             Indicator::Share75Plus => sum(15, n - 1) / total,
-            Indicator::Women15_49 => p[1][3..=9.min(n - 1)].iter().sum(),
+            Indicator::Women15_49 => p[1][3.min(n - 1)..=9.min(n - 1)].iter().sum(),
         }
     }
 }
