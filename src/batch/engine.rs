@@ -323,10 +323,14 @@ impl BatchEngine {
                     let i = first + (c + l).min(here - 1);
                     s.m.reset(k);
                     fill(i, &mut s.m);
-                    for p in 0..k {
-                        s.fert[p][l] = s.m.fert[p];
-                        s.mort[p][l] = s.m.mort[p];
-                        s.mig[p][l] = s.m.mig[p];
+                    for (dst, src) in [
+                        (&mut s.fert, &s.m.fert),
+                        (&mut s.mort, &s.m.mort),
+                        (&mut s.mig, &s.m.mig),
+                    ] {
+                        for (d, v) in dst.iter_mut().zip(src.iter()) {
+                            d[l] = *v;
+                        }
                     }
                 }
                 let full = if want_full {
@@ -336,9 +340,12 @@ impl BatchEngine {
                 };
                 self.project_lanes(&s.fert, &s.mort, &s.mig, &mut s.totals, full);
                 let lanes = LANES.min(here - c);
-                for l in 0..lanes {
-                    for y in 0..years {
-                        tot[(c + l) * years + y] = s.totals[y][l];
+                for (l, row) in tot[c * years..(c + lanes) * years]
+                    .chunks_exact_mut(years)
+                    .enumerate()
+                {
+                    for (t, lane) in row.iter_mut().zip(s.totals.iter()) {
+                        *t = lane[l];
                     }
                 }
                 if let Some(pop) = pop.as_deref_mut() {

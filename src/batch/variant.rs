@@ -54,8 +54,12 @@ impl Multipliers {
     /// Reset to `periods` values of 1 (reusing the vectors).
     pub fn reset(&mut self, periods: usize) {
         for v in [&mut self.fert, &mut self.mort, &mut self.mig] {
-            v.clear();
-            v.resize(periods, 1.0);
+            if v.len() == periods {
+                v.fill(1.0);
+            } else {
+                v.clear();
+                v.resize(periods, 1.0);
+            }
         }
     }
 
