@@ -67,7 +67,7 @@ impl AgeGroups {
 
     /// Groups with the open group starting at `open_start` (a multiple of 5, 15 to 100).
     pub fn with_open_start(open_start: u32) -> Option<AgeGroups> {
-        if open_start % 5 != 0 || !(15..=100).contains(&open_start) {
+        if !open_start.is_multiple_of(5) || !(15..=100).contains(&open_start) {
             return None;
         }
         Some(AgeGroups {
@@ -119,7 +119,7 @@ impl AgeGroups {
         let (lo, hi) = label.split_once('-')?;
         let lo: usize = lo.trim().parse().ok()?;
         let hi: usize = hi.trim().parse().ok()?;
-        (lo % 5 == 0 && hi == lo + 4 && lo / 5 < self.n - 1).then_some(lo / 5)
+        (lo.is_multiple_of(5) && hi == lo + 4 && lo / 5 < self.n - 1).then_some(lo / 5)
     }
 
     /// Find the grid from an open-group label such as `90+`.

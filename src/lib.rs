@@ -1,7 +1,7 @@
 //! jinko (人口): cohort-component population projection and scenario simulation for Japanese
 //! municipalities.
 //!
-//! The library holds everything: the engine ([`engine`]), the age/sex grid ([`grid`]), the data
+//! The library holds everything: the engine ([`engine`]), batch studies ([`batch`]), the age/sex grid ([`grid`]), the data
 //! pack ([`pack`]), scenarios ([`scenario`]), output ([`output`]) and the command implementations
 //! ([`cli`]) that the thin `jinko` binary dispatches to.
 
@@ -9,6 +9,7 @@
 #![allow(clippy::needless_range_loop)]
 
 pub mod backtest;
+pub mod batch;
 pub mod cli;
 pub mod compare;
 pub mod engine;

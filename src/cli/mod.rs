@@ -5,12 +5,17 @@ use clap::{Parser, Subcommand};
 
 pub mod assumptions;
 pub mod backtest;
+pub mod batch;
 pub mod chart;
 pub mod compare;
 pub mod evaluate;
 pub mod kpi;
+pub mod montecarlo;
 pub mod project;
 pub mod report;
+pub mod solve;
+pub mod sweep;
+pub mod tornado;
 
 /// jinko (人口): population projection and scenario simulation for Japanese municipalities.
 #[derive(Debug, Parser)]
@@ -40,6 +45,16 @@ pub enum Command {
     Chart(chart::ChartArgs),
     /// Write the report set: one self-contained HTML file, an Excel workbook, CSVs and charts.
     Report(report::ReportArgs),
+    /// Project many variants of a scenario (VARIANTS.csv of multipliers) with the batched engine.
+    Batch(batch::BatchArgs),
+    /// Project every combination of a grid of scenario parameters (SPEC.toml).
+    Sweep(sweep::SweepArgs),
+    /// Monte Carlo: percentiles of the total by year and the probability of the target.
+    Montecarlo(montecarlo::McArgs),
+    /// Solve for the TFR, migration multiplier or settling households that reach a target.
+    Solve(solve::SolveArgs),
+    /// Move one assumption at a time and rank the change in the total (tornado chart).
+    Tornado(tornado::TornadoArgs),
 }
 
 /// Run the parsed command line. Output goes to stdout (or to files the command names).
@@ -53,5 +68,33 @@ pub fn run(cli: Cli) -> crate::Result<()> {
         Command::Evaluate(args) => evaluate::run(&args),
         Command::Chart(args) => chart::run(&args),
         Command::Report(args) => report::run(&args),
+        Command::Batch(args) => batch::run(&args),
+        Command::Sweep(args) => sweep::run(&args),
+        Command::Montecarlo(args) => montecarlo::run(&args),
+        Command::Solve(args) => solve::run(&args),
+        Command::Tornado(args) => tornado::run(&args),
+    }
+}
+
+/// Pretty JSON of `value`, with a final newline.
+pub(crate) fn json<T: serde::Serialize>(value: &T) -> crate::Result<String> {
+    let mut s = serde_json::to_string_pretty(value)
+        .map_err(|e| crate::Error::Invalid(format!("cannot write JSON: {e}")))?;
+    s.push('\n');
+    Ok(s)
+}
+
+/// Run `f` on a rayon pool of `threads` threads (or the global pool).
+pub(crate) fn with_threads<T: Send>(
+    threads: Option<usize>,
+    f: impl FnOnce() -> crate::Result<T> + Send,
+) -> crate::Result<T> {
+    match threads {
+        None => f(),
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build()
+            .map_err(|e| crate::Error::Invalid(format!("cannot start {n} threads: {e}")))?
+            .install(f),
     }
 }

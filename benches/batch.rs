@@ -1,0 +1,176 @@
+//! Criterion benchmarks of the batched engine (issue #5), in projections per second
+//! (`Throughput::Elements`):
+//! - `lanes/<isa>/asfr_counts_19x2x9`: one core, the kernel alone, 1,024 variants per iteration
+//!   (128 lane groups of 8) with perturbed fertility, mortality and migration multipliers, on the
+//!   ASFR model with net migrant counts (even timing) of `benches/engine.rs`: 19 ages × 2 sexes ×
+//!   9 steps, Kama's 2015 census, WPP 2024 survival for Japan, HFD Japan 2015 fertility, the
+//!   IPSS 2015→2020 residual migration. One group per instruction set the CPU has.
+//! - `lanes/<isa>/kama_cwr_2015_2065`: the same on the IPSS-consistent Kama scenario (CWR, rates,
+//!   10 steps).
+//! - `all_cores/asfr_counts_19x2x9`: `BatchEngine::totals` over 65,536 variants on every core
+//!   (rayon), multipliers filled per variant as `jinko batch` does.
+//! - `scalar/asfr_counts_19x2x9`: the scalar engine (`project_into`) on the same model, for scale.
+
+use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use jinko::batch::engine::{BatchEngine, Isa, Lane, LANES};
+use jinko::batch::progress::Progress;
+use jinko::engine::derive::survivorship_base;
+use jinko::engine::{
+    project_into, Cells, Components, FertilityMethod, MigrationForm, Model, Period, Timing,
+};
+use jinko::grid::{AgeGroups, MAX_AGES};
+use jinko::pack::Pack;
+use jinko::scenario::Scenario;
+use std::path::PathBuf;
+
+fn kama(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios/kama")
+        .join(name)
+}
+
+/// The ASFR model of `benches/engine.rs` (kept identical; see there for the sources).
+fn asfr_model() -> (Model, Cells) {
+    let pack = Pack::load(&kama("")).expect("Kama pack");
+    let ages: AgeGroups = pack.ages;
+    let base = pack.census[&2015].prorated(ages);
+    let proj = pack.projection.as_ref().expect("projection");
+    let mut asfr = [0.0; MAX_AGES];
+    let mut r = csv::Reader::from_path(kama("hfd_japan_asfr.csv")).expect("HFD file");
+    for rec in r.records() {
+        let rec = rec.expect("row");
+        if &rec[0] == "2015" {
+            asfr[ages.index(&rec[1]).expect("age")] = rec[2].parse().expect("rate");
+        }
+    }
+    let (s2015, _) = pack.survival_for(2015).expect("survival");
+    let mut counts = [[0.0; MAX_AGES]; 2];
+    for s in 0..2 {
+        let b = survivorship_base(ages, &proj[&2015][s]);
+        for a in 0..ages.len() - 1 {
+            counts[s][a + 1] = proj[&2020][s][a + 1] - b[a] * s2015[s][a];
+        }
+    }
+    let periods = (0..9)
+        .map(|k| {
+            let start = 2015 + 5 * k;
+            let (surv, birth) = pack.survival_for(start).expect("survival");
+            let mut p = Period::null(start);
+            p.survival = surv;
+            p.birth_survival = birth;
+            p.asfr = asfr;
+            p.sex_ratio = pack.srb.as_ref().expect("srb")[&start];
+            p.migration = counts;
+            p
+        })
+        .collect();
+    let model = Model {
+        ages,
+        fertility: FertilityMethod::Asfr,
+        migration: MigrationForm::Counts(Timing::Even),
+        base_year: 2015,
+        periods,
+    };
+    model.validate().expect("valid model");
+    (model, base)
+}
+
+/// Perturbed multipliers for `groups` lane groups of `periods` periods: deterministic, spread
+/// ±20% (mortality and migration) and ±10% (fertility) around 1.
+fn perturbed(groups: usize, periods: usize) -> Vec<[Vec<Lane>; 3]> {
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        (x >> 11) as f64 / (1u64 << 53) as f64
+    };
+    (0..groups)
+        .map(|_| {
+            let mut lanes = [
+                vec![[0.0; LANES]; periods],
+                vec![[0.0; LANES]; periods],
+                vec![[0.0; LANES]; periods],
+            ];
+            for (j, v) in lanes.iter_mut().enumerate() {
+                let spread = if j == 0 { 0.1 } else { 0.2 };
+                for p in v.iter_mut() {
+                    for l in p.iter_mut() {
+                        *l = 1.0 + spread * (2.0 * next() - 1.0);
+                    }
+                }
+            }
+            lanes
+        })
+        .collect()
+}
+
+fn bench_lanes(c: &mut Criterion, name: &str, model: &Model, base: &Cells) {
+    const GROUPS: usize = 128;
+    let k = model.periods.len();
+    let params = perturbed(GROUPS, k);
+    let mut group = c.benchmark_group("lanes");
+    group.throughput(Throughput::Elements((GROUPS * LANES) as u64));
+    for isa in [Isa::Portable, Isa::Avx2, Isa::Avx512] {
+        if !isa.available() {
+            continue;
+        }
+        let engine = BatchEngine::new(model, base).expect("engine").with_isa(isa);
+        let mut totals = vec![[0.0; LANES]; k + 1];
+        group.bench_function(format!("{}/{name}", isa.name()), |b| {
+            b.iter(|| {
+                let mut acc = 0.0;
+                for [f, m, g] in &params {
+                    engine.project_lanes(f, m, g, &mut totals, None);
+                    acc += totals[k][0];
+                }
+                black_box(acc)
+            })
+        });
+    }
+    group.finish();
+}
+
+fn bench(c: &mut Criterion) {
+    let (model, base) = asfr_model();
+    bench_lanes(c, "asfr_counts_19x2x9", &model, &base);
+    let scenario = Scenario::load(&kama("ipss-h30.toml")).expect("Kama scenario");
+    bench_lanes(c, "kama_cwr_2015_2065", &scenario.model, &scenario.base);
+
+    const N: usize = 65_536;
+    let engine = BatchEngine::new(&model, &base).expect("engine");
+    let mut group = c.benchmark_group("all_cores");
+    group.throughput(Throughput::Elements(N as u64));
+    group.sample_size(20);
+    let progress = Progress::hidden();
+    group.bench_function("asfr_counts_19x2x9", |b| {
+        b.iter(|| {
+            let t = engine.totals(
+                N,
+                |i, m| {
+                    let u = (i % 1000) as f64 / 1000.0;
+                    m.scale(0.9 + 0.2 * u, 1.1 - 0.2 * u, 0.8 + 0.4 * u);
+                },
+                &progress,
+            );
+            black_box(t[t.len() - 1])
+        })
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("scalar");
+    group.throughput(Throughput::Elements(1));
+    let steps = model.periods.len();
+    let mut pops = vec![[[0.0; MAX_AGES]; 2]; steps + 1];
+    let mut comps = vec![Components::default(); steps];
+    group.bench_function("asfr_counts_19x2x9", |b| {
+        b.iter(|| {
+            project_into(black_box(&model), black_box(&base), &mut pops, &mut comps);
+            black_box(pops[steps][1][0])
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,197 @@
+//! `jinko batch`: a VARIANTS.csv of constant multipliers, one row per variant, projected with the
+//! batched engine.
+//!
+//! ```csv
+//! id,fert_mult,mort_mult,mig_mult
+//! low,0.9,1.1,1.2
+//! high,1.1,0.9,0.8
+//! ```
+//! `id` is required; each multiplier column is optional (1 where absent). `fert_mult` and
+//! `mort_mult` must be 0 or more; `mig_mult` may be negative (it turns net out-migration into net
+//! in-migration with the same age pattern) but, with net migration rates, may not take any rate
+//! below −1. See [`super::variant`] for what each multiplier does.
+
+use super::engine::BatchEngine;
+use super::progress::Progress;
+use super::spec::push_num;
+use super::variant::{migration_problem, multiplier_problem, Multipliers};
+use crate::engine::Cells;
+use crate::error::{Error, Result};
+use crate::grid::Sex;
+use crate::pack::table::Table;
+use crate::scenario::Scenario;
+use rayon::prelude::*;
+use std::path::Path;
+
+/// One row of VARIANTS.csv.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variant {
+    /// The row's id.
+    pub id: String,
+    /// Fertility multiplier.
+    pub fert_mult: f64,
+    /// Mortality multiplier.
+    pub mort_mult: f64,
+    /// Migration multiplier.
+    pub mig_mult: f64,
+}
+
+/// Read and check VARIANTS.csv against the scenario (one error naming file, line and field).
+pub fn read_variants(path: &Path, scenario: &Scenario) -> Result<Vec<Variant>> {
+    let cols = ["fert_mult", "mort_mult", "mig_mult"];
+    let table = Table::read(path, &["id"], &cols)?;
+    let mut out = Vec::with_capacity(table.rows().len());
+    let rates = super::variant::rate_range(&scenario.model);
+    for row in table.rows() {
+        let id = table.str(row, "id");
+        if id.is_empty() {
+            return Err(Error::input(
+                table.at(row, "id"),
+                "the id is empty: expected a name or number for the variant",
+            ));
+        }
+        let mut vals = [1.0; 3];
+        for (v, col) in vals.iter_mut().zip(cols) {
+            if table.has(col) && !table.str(row, col).is_empty() {
+                *v = table.num(row, col)?;
+                if let Some(msg) = multiplier_problem(col, *v) {
+                    return Err(Error::input(table.at(row, col), msg));
+                }
+            }
+        }
+        let (lo, hi) = rates.unwrap_or((0.0, 0.0));
+        if (lo * vals[2]).min(hi * vals[2]) < -1.0 {
+            let msg = migration_problem(&scenario.model, vals[2]).unwrap_or_default();
+            return Err(Error::input(
+                table.at(row, "mig_mult"),
+                format!("mig_mult = {msg}"),
+            ));
+        }
+        out.push(Variant {
+            id: id.to_string(),
+            fert_mult: vals[0],
+            mort_mult: vals[1],
+            mig_mult: vals[2],
+        });
+    }
+    Ok(out)
+}
+
+/// Totals of every variant: `totals[i * years + y]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchResult {
+    /// Projected years, base first.
+    pub years: Vec<i32>,
+    /// The variant ids.
+    pub ids: Vec<String>,
+    /// Totals, variant-major.
+    pub totals: Vec<f64>,
+    /// Populations, variant-major (`--full` only).
+    pub populations: Option<Vec<Cells>>,
+    /// Age-group labels.
+    pub ages: Vec<String>,
+}
+
+/// Project every variant of `scenario`.
+pub fn run(
+    scenario: &Scenario,
+    variants: &[Variant],
+    full: bool,
+    progress: &Progress,
+) -> Result<BatchResult> {
+    let engine = BatchEngine::new(&scenario.model, &scenario.base)?;
+    let fill = |i: usize, m: &mut Multipliers| {
+        let v = &variants[i];
+        m.scale(v.fert_mult, v.mort_mult, v.mig_mult);
+    };
+    let (totals, populations) = if full {
+        let pops = engine.populations(variants.len(), fill, progress);
+        let n = engine.ages();
+        let totals = pops
+            .iter()
+            .map(|p| {
+                let m: f64 = p[0][..n].iter().sum();
+                let f: f64 = p[1][..n].iter().sum();
+                m + f
+            })
+            .collect();
+        (totals, Some(pops))
+    } else {
+        (engine.totals(variants.len(), fill, progress), None)
+    };
+    Ok(BatchResult {
+        years: engine.years(),
+        ids: variants.iter().map(|v| v.id.clone()).collect(),
+        totals,
+        populations,
+        ages: scenario.model.ages.labels(),
+    })
+}
+
+impl BatchResult {
+    /// CSV `id,total_<year>…` (wide) or, with populations, `id,year,sex,age,population` (long).
+    pub fn csv(&self) -> String {
+        let years = self.years.len();
+        let mut head = String::from("id");
+        match &self.populations {
+            None => {
+                for y in &self.years {
+                    head.push_str(&format!(",total_{y}"));
+                }
+                head.push('\n');
+                let body: Vec<String> = self
+                    .ids
+                    .par_chunks(1024)
+                    .enumerate()
+                    .map(|(c, ids)| {
+                        let mut s = String::with_capacity(ids.len() * years * 20);
+                        for (j, id) in ids.iter().enumerate() {
+                            let i = c * 1024 + j;
+                            s.push_str(&csv_field(id));
+                            for y in 0..years {
+                                s.push(',');
+                                push_num(&mut s, self.totals[i * years + y]);
+                            }
+                            s.push('\n');
+                        }
+                        s
+                    })
+                    .collect();
+                head + &body.concat()
+            }
+            Some(pops) => {
+                head.push_str(",year,sex,age,population\n");
+                let body: Vec<String> = self
+                    .ids
+                    .par_iter()
+                    .enumerate()
+                    .map(|(i, id)| {
+                        let id = csv_field(id);
+                        let mut s = String::new();
+                        for (y, year) in self.years.iter().enumerate() {
+                            let p = &pops[i * years + y];
+                            for sex in Sex::BOTH {
+                                for (a, label) in self.ages.iter().enumerate() {
+                                    s.push_str(&format!("{id},{year},{sex},{label},"));
+                                    push_num(&mut s, p[sex.index()][a]);
+                                    s.push('\n');
+                                }
+                            }
+                        }
+                        s
+                    })
+                    .collect();
+                head + &body.concat()
+            }
+        }
+    }
+}
+
+/// Quote a CSV field if it needs it.
+pub fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}

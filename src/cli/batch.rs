@@ -1,0 +1,37 @@
+//! `jinko batch SCENARIO VARIANTS.csv [--full] [--out FILE] [--quiet]`: project every variant of
+//! VARIANTS.csv (`id` and any of `fert_mult`, `mort_mult`, `mig_mult`) with the batched engine;
+//! print `id,total_<year>…`, or with `--full` the long form `id,year,sex,age,population`.
+
+use super::project::emit;
+use crate::batch::progress::Progress;
+use crate::batch::variants;
+use crate::scenario::Scenario;
+use std::path::PathBuf;
+
+/// Arguments of `jinko batch`.
+#[derive(Debug, clap::Args)]
+pub struct BatchArgs {
+    /// The scenario file (TOML).
+    pub scenario: PathBuf,
+    /// The variants: CSV with `id` and any of `fert_mult`, `mort_mult`, `mig_mult`.
+    pub variants: PathBuf,
+    /// Long form `id,year,sex,age,population` instead of totals.
+    #[arg(long)]
+    pub full: bool,
+    /// Write to this file (whole or not at all) instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Run `jinko batch`.
+pub fn run(args: &BatchArgs) -> crate::Result<()> {
+    let scenario = Scenario::load(&args.scenario)?;
+    let list = variants::read_variants(&args.variants, &scenario)?;
+    let progress = Progress::new(list.len() as u64, "batch", !args.quiet);
+    let result = variants::run(&scenario, &list, args.full, &progress)?;
+    progress.finish();
+    emit(&result.csv(), args.out.as_deref())
+}

@@ -1,0 +1,82 @@
+//! `jinko montecarlo SPEC.toml [--format table|csv|json] [--trajectories-out FILE] [--threads N]`:
+//! percentiles of the total by year and the probability of reaching the target
+//! (see [`crate::batch::montecarlo`]).
+
+use super::project::emit;
+use crate::batch::montecarlo::MonteCarlo;
+use crate::batch::progress::Progress;
+use crate::output::atomic::write_atomic;
+use std::path::PathBuf;
+
+/// Output format of `jinko montecarlo`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum McFormat {
+    /// A readable table and the probability.
+    Table,
+    /// `year,mean,p2.5,…`.
+    Csv,
+    /// One JSON object.
+    Json,
+}
+
+/// Arguments of `jinko montecarlo`.
+#[derive(Debug, clap::Args)]
+pub struct McArgs {
+    /// The Monte Carlo spec (TOML).
+    pub spec: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = McFormat::Table)]
+    pub format: McFormat,
+    /// Write to this file (whole or not at all) instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Also write every trajectory's totals (`trajectory,total_<year>…`) to this file.
+    #[arg(long)]
+    pub trajectories_out: Option<PathBuf>,
+    /// Override the spec's number of trajectories.
+    #[arg(long, short = 'n')]
+    pub trajectories: Option<usize>,
+    /// Override the spec's seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Threads (default: every core). The output does not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Run `jinko montecarlo`.
+pub fn run(args: &McArgs) -> crate::Result<()> {
+    let mut mc = MonteCarlo::load(&args.spec)?;
+    if let Some(n) = args.trajectories {
+        if n == 0 || n > crate::batch::montecarlo::MAX_TRAJECTORIES {
+            return Err(crate::Error::Invalid(format!(
+                "--trajectories {n}: expected 1 to {}",
+                crate::batch::montecarlo::MAX_TRAJECTORIES
+            )));
+        }
+        mc.trajectories = n;
+    }
+    if let Some(s) = args.seed {
+        mc.seed = s;
+    }
+    let keep = args.trajectories_out.is_some();
+    let go = || -> crate::Result<_> {
+        let progress = Progress::new(mc.trajectories as u64, "montecarlo", !args.quiet);
+        let r = mc.run(keep, &progress)?;
+        progress.finish();
+        Ok(r)
+    };
+    let result = super::with_threads(args.threads, go)?;
+    if let (Some(path), Some(text)) = (&args.trajectories_out, result.trajectories_csv()) {
+        write_atomic(path, text.as_bytes())?;
+    }
+    let text = match args.format {
+        McFormat::Table => result.table(),
+        McFormat::Csv => result.csv(),
+        McFormat::Json => super::json(&result)?,
+    };
+    emit(&text, args.out.as_deref())
+}

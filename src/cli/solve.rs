@@ -1,0 +1,224 @@
+//! `jinko solve tfr|migration|households|frontier SCENARIO …`: the value of one assumption that
+//! reaches a target population in a year (see [`crate::batch::solve`]).
+//!
+//! ```text
+//! jinko solve tfr        SCENARIO --by 2040 [--from 2020]
+//! jinko solve migration  SCENARIO [--from 2025]
+//! jinko solve households SCENARIO --household "male 30-34=1,female 30-34=1,0-4=1" [--from 2025] [--until 2064]
+//! jinko solve frontier   SCENARIO --tfr 1.4:2.4:0.1 --by 2040 [--from 2020] [--migration-from 2025]
+//! ```
+//! Common: `--target N` (default: the pack's reference series `target` in the year), `--year Y`
+//! (default: the horizon), `--min`/`--max` (the bracket), `--format text|json` (frontier: csv|json).
+
+use super::project::emit;
+use crate::batch::solve::{frontier, parse_household, solve, Unknown};
+use crate::batch::spec;
+use crate::error::{Error, Result};
+use crate::scenario::Scenario;
+use std::path::PathBuf;
+
+/// Output format of `jinko solve`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SolveFormat {
+    /// A sentence (frontier: CSV).
+    Text,
+    /// One JSON object.
+    Json,
+}
+
+/// Options shared by every `solve`.
+#[derive(Debug, clap::Args)]
+pub struct Common {
+    /// The scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Target population (default: the pack's reference series `target` in `--year`).
+    #[arg(long)]
+    pub target: Option<f64>,
+    /// Year of the target (default: the horizon).
+    #[arg(long)]
+    pub year: Option<i32>,
+    /// Lower end of the bracket searched.
+    #[arg(long)]
+    pub min: Option<f64>,
+    /// Upper end of the bracket searched.
+    #[arg(long)]
+    pub max: Option<f64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SolveFormat::Text)]
+    pub format: SolveFormat,
+    /// Write to this file (whole or not at all) instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// What `jinko solve` solves for.
+#[derive(Debug, clap::Subcommand)]
+pub enum SolveCommand {
+    /// The TFR reached by `--by` (linear from the scenario's TFR in `--from`, held after).
+    Tfr {
+        #[command(flatten)]
+        common: Common,
+        /// Year the TFR is reached.
+        #[arg(long)]
+        by: i32,
+        /// Year the change starts from (default: base year + 5).
+        #[arg(long)]
+        from: Option<i32>,
+    },
+    /// The migration multiplier (on the derived rates) from the period starting in `--from` on.
+    Migration {
+        #[command(flatten)]
+        common: Common,
+        /// First period start year (default: base year + 5).
+        #[arg(long)]
+        from: Option<i32>,
+    },
+    /// Settling households a year (定住組数) of the composition `--household`.
+    Households {
+        #[command(flatten)]
+        common: Common,
+        /// Persons per household, e.g. "male 30-34=1,female 30-34=1,0-4=1" (an age alone: either sex).
+        #[arg(long, default_value = "male 30-34=1,female 30-34=1,0-4=1")]
+        household: String,
+        /// First year households arrive (default: base year + 5).
+        #[arg(long)]
+        from: Option<i32>,
+        /// Last year (default: the year before the horizon).
+        #[arg(long)]
+        until: Option<i32>,
+    },
+    /// For each TFR of `--tfr`, the migration multiplier that reaches the target.
+    Frontier {
+        #[command(flatten)]
+        common: Common,
+        /// TFR values: FROM:TO:STEP or a list.
+        #[arg(long)]
+        tfr: String,
+        /// Year the TFR is reached.
+        #[arg(long)]
+        by: i32,
+        /// Year the TFR change starts from (default: base year + 5).
+        #[arg(long)]
+        from: Option<i32>,
+        /// First period of the migration multiplier (default: base year + 5).
+        #[arg(long)]
+        migration_from: Option<i32>,
+    },
+}
+
+/// Arguments of `jinko solve`.
+#[derive(Debug, clap::Args)]
+pub struct SolveArgs {
+    /// What to solve for.
+    #[command(subcommand)]
+    pub what: SolveCommand,
+}
+
+fn setup(c: &Common) -> Result<(Scenario, f64, i32, usize)> {
+    let s = Scenario::load(&c.scenario)?;
+    let year = c.year.unwrap_or(s.model.horizon());
+    let y = spec::year_index(&s, year)?;
+    let target = spec::target(&s, year, c.target).ok_or_else(|| {
+        Error::Invalid(format!(
+            "no target for {year}: give --target, or a `target` series for {year} in the pack's reference file"
+        ))
+    })?;
+    Ok((s, target, year, y))
+}
+
+/// Run `jinko solve`.
+pub fn run(args: &SolveArgs) -> Result<()> {
+    let (common, unknown, bounds, scenario, target, year, y) = match &args.what {
+        SolveCommand::Frontier {
+            common,
+            tfr,
+            by,
+            from,
+            migration_from,
+        } => {
+            let (s, target, year, y) = setup(common)?;
+            let first = s.model.base_year + 5;
+            let bounds = (common.min.unwrap_or(0.0), common.max.unwrap_or(2.0));
+            let tfrs = spec::parse_values(tfr).map_err(|e| Error::Invalid(format!("--tfr {e}")))?;
+            let points = frontier(
+                &s,
+                &tfrs,
+                from.unwrap_or(first),
+                *by,
+                migration_from.unwrap_or(first),
+                target,
+                year,
+                y,
+                bounds,
+            )?;
+            let text = match common.format {
+                SolveFormat::Json => super::json(&points)?,
+                SolveFormat::Text => {
+                    let mut t = String::from("tfr,migration_multiplier,total\n");
+                    for p in &points {
+                        t.push_str(&format!(
+                            "{},{},{}\n",
+                            p.tfr,
+                            p.migration_multiplier.map(spec::num).unwrap_or_default(),
+                            p.total.map(spec::num).unwrap_or_default()
+                        ));
+                    }
+                    t
+                }
+            };
+            return emit(&text, common.out.as_deref());
+        }
+        SolveCommand::Tfr { common, by, from } => {
+            let (s, target, year, y) = setup(common)?;
+            let from = from.unwrap_or(s.model.base_year + 5);
+            let b = (common.min.unwrap_or(0.5), common.max.unwrap_or(3.0));
+            (
+                common,
+                Unknown::Tfr { from, by: *by },
+                b,
+                s,
+                target,
+                year,
+                y,
+            )
+        }
+        SolveCommand::Migration { common, from } => {
+            let (s, target, year, y) = setup(common)?;
+            let from = from.unwrap_or(s.model.base_year + 5);
+            let b = (common.min.unwrap_or(0.0), common.max.unwrap_or(2.0));
+            (common, Unknown::Migration { from }, b, s, target, year, y)
+        }
+        SolveCommand::Households {
+            common,
+            household,
+            from,
+            until,
+        } => {
+            let (s, target, year, y) = setup(common)?;
+            let h = parse_household(household, s.model.ages)
+                .map_err(|e| Error::Invalid(format!("--household: {e}")))?;
+            let from = from.unwrap_or(s.model.base_year + 5);
+            let until = until.unwrap_or(s.model.horizon() - 1);
+            if from < s.model.base_year || until < from || until >= s.model.horizon() {
+                return Err(Error::Invalid(format!(
+                    "--from {from} --until {until}: expected years from {} to {}, from before until",
+                    s.model.base_year,
+                    s.model.horizon() - 1
+                )));
+            }
+            let b = (common.min.unwrap_or(0.0), common.max.unwrap_or(1000.0));
+            let u = Unknown::Households {
+                from,
+                until,
+                household: h,
+            };
+            (common, u, b, s, target, year, y)
+        }
+    };
+    let sol = solve(&scenario, &unknown, target, year, y, bounds)?;
+    let text = match common.format {
+        SolveFormat::Json => super::json(&sol)?,
+        SolveFormat::Text => format!("{}\n", sol.message),
+    };
+    emit(&text, common.out.as_deref())
+}

@@ -1,0 +1,55 @@
+//! `jinko sweep SPEC.toml [--format csv|json|grid] [--out FILE] [--grid-out FILE] [--quiet]`:
+//! every combination of the spec's parameters (see [`crate::batch::sweep`]).
+
+use super::project::emit;
+use crate::batch::progress::Progress;
+use crate::batch::sweep::Sweep;
+use crate::output::atomic::write_atomic;
+use std::path::PathBuf;
+
+/// Output format of `jinko sweep`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SweepFormat {
+    /// Long CSV: one line per variant (parameters, totals by year, indicators).
+    Csv,
+    /// One JSON object: variants and grids.
+    Json,
+    /// The grid year's total as CSV matrices (rows × columns).
+    Grid,
+}
+
+/// Arguments of `jinko sweep`.
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    /// The sweep spec (TOML).
+    pub spec: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SweepFormat::Csv)]
+    pub format: SweepFormat,
+    /// Write to this file (whole or not at all) instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Also write the grid matrices to this file.
+    #[arg(long)]
+    pub grid_out: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Run `jinko sweep`.
+pub fn run(args: &SweepArgs) -> crate::Result<()> {
+    let sweep = Sweep::load(&args.spec)?;
+    let progress = Progress::new(sweep.count() as u64, "sweep", !args.quiet);
+    let result = sweep.run(&progress)?;
+    progress.finish();
+    let text = match args.format {
+        SweepFormat::Csv => result.csv(),
+        SweepFormat::Grid => result.grid_csv(),
+        SweepFormat::Json => super::json(&result)?,
+    };
+    if let Some(g) = &args.grid_out {
+        write_atomic(g, result.grid_csv().as_bytes())?;
+    }
+    emit(&text, args.out.as_deref())
+}
