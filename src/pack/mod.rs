@@ -1022,13 +1022,14 @@ fn parse_span(raw: &str, ages: AgeGroups) -> Option<(usize, usize)> {
     if let Some(start) = raw.strip_suffix('+') {
         let start: usize = start.trim().parse().ok()?;
         let a = start / 5;
-        return (start % 5 == 0 && a < ages.len()).then_some((a, ages.len() - 1));
+        return (start.is_multiple_of(5) && a < ages.len()).then_some((a, ages.len() - 1));
     }
     let (lo, hi) = raw.split_once('-')?;
     let lo: usize = lo.trim().parse().ok()?;
     let hi: usize = hi.trim().parse().ok()?;
     let (a, b) = (lo / 5, (hi + 1) / 5);
-    (lo % 5 == 0 && (hi + 1) % 5 == 0 && b > a && b < ages.len()).then_some((a, b - 1))
+    (lo.is_multiple_of(5) && (hi + 1).is_multiple_of(5) && b > a && b < ages.len())
+        .then_some((a, b - 1))
 }
 
 fn load_summary(path: &Path) -> Result<BTreeMap<i32, SummaryRow>> {
