@@ -70,9 +70,9 @@ fn step_n<const N: usize>(
         let sv = &p.survival[s];
         let mg = &p.migration[s];
         let out = &mut to[s];
-        // Four partial sums each, so that the additions do not wait on one another.
-        let mut deaths = [0.0; 4];
-        let mut net = [0.0; 4];
+        // One running sum per component; clamping (rare) is a branch outside the arithmetic.
+        let mut deaths = 0.0;
+        let mut net = 0.0;
         match migration {
             MigrationForm::Rates => {
                 for a in 1..n {
@@ -82,41 +82,47 @@ fn step_n<const N: usize>(
                         pf[a - 1]
                     };
                     let surv = base * sv[a - 1];
-                    deaths[a & 3] += base - surv;
+                    deaths += base - surv;
                     let moved = surv * mg[a];
                     let mut v = surv + moved;
-                    let deficit = clamp(&mut v, sex, a, &mut c);
-                    net[a & 3] += moved + deficit;
+                    net += moved;
+                    if v < 0.0 {
+                        net += clamp(&mut v, sex, a, &mut c);
+                    }
                     out[a] = v;
                 }
             }
             MigrationForm::Counts(timing) => {
                 let start_share = if timing == Timing::Even { 0.5 } else { 0.0 };
                 let end_share = 1.0 - start_share;
+                // Every migrant of the period arrives, half at the start and half at the end (or
+                // all at the end); the 0-4 end-of-step arrivals are added with the births below.
+                // The sum does not depend on the loop, so it does not hold the loop up.
+                let mut arrivals = 0.0;
+                for a in 0..n {
+                    arrivals += mg[a];
+                }
+                net = arrivals - end_share * mg[0];
                 for a in 1..n {
-                    let mut base = if a == last {
-                        pf[a - 1] + start_share * mg[a - 1] + pf[a] + start_share * mg[a]
-                    } else {
-                        pf[a - 1] + start_share * mg[a - 1]
-                    };
-                    let arrivals = if a == last {
-                        start_share * (mg[a - 1] + mg[a])
-                    } else {
-                        start_share * mg[a - 1]
-                    };
-                    net[a & 3] += arrivals + clamp(&mut base, sex, a - 1, &mut c);
+                    let mut base = pf[a - 1] + start_share * mg[a - 1];
+                    if a == last {
+                        base += pf[a] + start_share * mg[a];
+                    }
+                    if base < 0.0 {
+                        net += clamp(&mut base, sex, a - 1, &mut c);
+                    }
                     let surv = base * sv[a - 1];
-                    deaths[a & 3] += base - surv;
+                    deaths += base - surv;
                     let mut v = surv + end_share * mg[a];
-                    net[a & 3] += end_share * mg[a] + clamp(&mut v, sex, a, &mut c);
+                    if v < 0.0 {
+                        net += clamp(&mut v, sex, a, &mut c);
+                    }
                     out[a] = v;
                 }
-                // The start-of-step arrivals aged 0-4 in the last step are counted in the loop above
-                // (they age into 5-9); their end-of-step counterparts join the 0-4 group below.
             }
         }
-        c.deaths[s] = (deaths[0] + deaths[1]) + (deaths[2] + deaths[3]);
-        c.net_migration[s] = (net[0] + net[1]) + (net[2] + net[3]);
+        c.deaths[s] = deaths;
+        c.net_migration[s] = net;
     }
 
     if p.has_flows {

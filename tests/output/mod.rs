@@ -256,8 +256,16 @@ fn charts_reject_non_finite_values() {
 fn cell_text(d: &Data) -> String {
     match d {
         Data::Empty => String::new(),
-        Data::Float(f) if f.fract() == 0.0 => format!("{f:.0}"),
-        Data::Float(f) => format!("{f:.1}"),
+        // One decimal, whole numbers without it: rounding first keeps the text independent of
+        // the last bits of a sum (e.g. -3729.99999999 and -3730.00000001 both read -3730).
+        Data::Float(f) => {
+            let r = (f * 10.0).round() / 10.0;
+            if r.fract() == 0.0 {
+                format!("{r:.0}")
+            } else {
+                format!("{r:.1}")
+            }
+        }
         Data::Int(i) => i.to_string(),
         other => other.to_string(),
     }
