@@ -6,6 +6,7 @@ use super::project::emit;
 use crate::batch::montecarlo::MonteCarlo;
 use crate::batch::progress::Progress;
 use crate::output::atomic::write_atomic;
+use crate::output::chart::Chart;
 use std::path::PathBuf;
 
 /// Output format of `jinko montecarlo`.
@@ -42,6 +43,9 @@ pub struct McArgs {
     /// Threads (default: every core). The output does not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Also draw the chart (SVG) to this file.
+    #[arg(long, value_name = "FILE.svg")]
+    pub chart: Option<PathBuf>,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -72,6 +76,10 @@ pub fn run(args: &McArgs) -> crate::Result<()> {
     let result = super::with_threads(args.threads, go)?;
     if let (Some(path), Some(text)) = (&args.trajectories_out, result.trajectories_csv()) {
         write_atomic(path, text.as_bytes())?;
+    }
+    if let Some(path) = &args.chart {
+        let svg = crate::output::chart::studies::fan(&result, &mc.scenario.pack).render()?;
+        write_atomic(path, &svg)?;
     }
     let text = match args.format {
         McFormat::Table => result.table(),

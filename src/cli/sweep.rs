@@ -5,6 +5,7 @@ use super::project::emit;
 use crate::batch::progress::Progress;
 use crate::batch::sweep::Sweep;
 use crate::output::atomic::write_atomic;
+use crate::output::chart::Chart;
 use std::path::PathBuf;
 
 /// Output format of `jinko sweep`.
@@ -32,6 +33,9 @@ pub struct SweepArgs {
     /// Also write the grid matrices to this file.
     #[arg(long)]
     pub grid_out: Option<PathBuf>,
+    /// Also draw the chart (SVG) to this file.
+    #[arg(long, value_name = "FILE.svg")]
+    pub chart: Option<PathBuf>,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -43,6 +47,21 @@ pub fn run(args: &SweepArgs) -> crate::Result<()> {
     let progress = Progress::new(sweep.count() as u64, "sweep", !args.quiet);
     let result = sweep.run(&progress)?;
     progress.finish();
+    if let Some(path) = &args.chart {
+        let Some(grid) = result.grids.first() else {
+            return Err(crate::Error::Invalid(
+                "--chart needs a grid: give the spec a [grid] with rows and columns".into(),
+            ));
+        };
+        let svg = crate::output::chart::studies::heatmap(
+            grid,
+            result.year,
+            result.target,
+            &sweep.scenario.pack,
+        )
+        .render()?;
+        write_atomic(path, &svg)?;
+    }
     let text = match args.format {
         SweepFormat::Csv => result.csv(),
         SweepFormat::Grid => result.grid_csv(),

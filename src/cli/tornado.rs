@@ -5,6 +5,7 @@
 use super::project::emit;
 use crate::batch::progress::Progress;
 use crate::batch::tornado::{tornado, DEFAULT_DELTA, PARAMETERS};
+use crate::output::chart::Chart;
 use crate::scenario::Scenario;
 use std::path::PathBuf;
 
@@ -37,6 +38,9 @@ pub struct TornadoArgs {
     /// Write to this file (whole or not at all) instead of standard output.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Also draw the chart (SVG) to this file.
+    #[arg(long, value_name = "FILE.svg")]
+    pub chart: Option<PathBuf>,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -77,6 +81,15 @@ pub fn run(args: &TornadoArgs) -> crate::Result<()> {
     let progress = Progress::new(2 * deltas.len() as u64 + 1, "tornado", !args.quiet);
     let result = tornado(&scenario, &deltas, year, &progress)?;
     progress.finish();
+    if let Some(path) = &args.chart {
+        let pack = &scenario.pack;
+        let target = pack
+            .reference_series(&pack.compare.target)
+            .get(&year)
+            .copied();
+        let svg = crate::output::chart::studies::tornado(&result, pack, target).render()?;
+        crate::output::atomic::write_atomic(path, &svg)?;
+    }
     let text = match args.format {
         TornadoFormat::Table => result.table(),
         TornadoFormat::Csv => result.csv(),

@@ -747,3 +747,62 @@ fn results_are_written_whole() {
     assert_eq!(names.len(), 1, "{names:?}");
     let _ = Sex::BOTH;
 }
+
+/// The studies draw their charts: the Monte Carlo fan, the tornado and the sweep heatmap, each
+/// with the 17,033 target (issue #6).
+#[test]
+fn studies_draw_fan_tornado_and_heatmap_charts() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs: [(&str, Vec<std::ffi::OsString>); 3] = [
+        (
+            "fan.svg",
+            vec![
+                "montecarlo".into(),
+                kama("studies/montecarlo.toml").into(),
+                "-n".into(),
+                "2000".into(),
+                "-q".into(),
+            ],
+        ),
+        (
+            "tornado.svg",
+            vec!["tornado".into(), kama("target.toml").into(), "-q".into()],
+        ),
+        (
+            "heat.svg",
+            vec![
+                "sweep".into(),
+                kama("studies/sweep-tfr-migration.toml").into(),
+                "-q".into(),
+            ],
+        ),
+    ];
+    for (file, args) in runs {
+        let out_file = dir.path().join(file);
+        let out = Command::cargo_bin("jinko")
+            .unwrap()
+            .args(&args)
+            .arg("--chart")
+            .arg(&out_file)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{file}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let svg = std::fs::read_to_string(&out_file).unwrap();
+        assert!(
+            svg.starts_with("<svg") || svg.starts_with("<?xml"),
+            "{file}"
+        );
+        assert!(svg.contains("17,033"), "{file} marks the target");
+        assert!(
+            svg.matches("<rect").count()
+                + svg.matches("<path").count()
+                + svg.matches("<polyline").count()
+                > 5,
+            "{file} has marks"
+        );
+    }
+}

@@ -55,18 +55,22 @@ pub fn ipss_references(pack: &Pack) -> Vec<Series> {
     let mut out = Vec::new();
     if !published.is_empty() {
         out.push(Series {
-            label: "社人研推計（平成30年推計）".into(),
+            label: pack.compare.official_label.clone(),
             points: published,
         });
     }
     let extended: Vec<(i32, f64)> = pack
-        .reference_series("ipss_h30_report")
+        .compare
+        .official
+        .as_deref()
+        .map(|series| pack.reference_series(series))
+        .unwrap_or_default()
         .into_iter()
         .filter(|(y, _)| *y > last)
         .collect();
     if !extended.is_empty() {
         out.push(Series {
-            label: "社人研推計値（総括報告書、延長）".into(),
+            label: format!("{}（延長、公表値）", pack.compare.official_label),
             points: extended,
         });
     }
@@ -75,7 +79,9 @@ pub fn ipss_references(pack: &Pack) -> Vec<Series> {
 
 /// The target of the last target year in the pack (目標人口, e.g. 17,033 in 2065).
 pub fn final_target(pack: &Pack) -> Option<(i32, f64)> {
-    pack.reference_series("target").into_iter().next_back()
+    pack.reference_series(&pack.compare.target)
+        .into_iter()
+        .next_back()
 }
 
 /// Scenario totals beside the IPSS path, with the final target marked.
