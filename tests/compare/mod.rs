@@ -143,7 +143,7 @@ fn compare_csv_and_2020_base_against_ipss_2023() {
         .unwrap();
     let table = String::from_utf8(table.stdout).unwrap();
     assert!(
-        table.contains("社人研推計 (令和5年推計)との比較"),
+        table.contains("社人研推計（令和5年推計）との比較"),
         "{table}"
     );
 }

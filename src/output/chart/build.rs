@@ -70,7 +70,7 @@ pub fn ipss_references(pack: &Pack) -> Vec<Series> {
         .collect();
     if !extended.is_empty() {
         out.push(Series {
-            label: format!("{}（延長、公表値）", pack.compare.official_label),
+            label: format!("{}の延長（公表値）", pack.compare.official_label),
             points: extended,
         });
     }
