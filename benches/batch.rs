@@ -11,69 +11,15 @@
 //!   (rayon), multipliers filled per variant as `jinko batch` does.
 //! - `scalar/asfr_counts_19x2x9`: the scalar engine (`project_into`) on the same model, for scale.
 
+mod common;
+
+use common::{asfr_model, kama};
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use jinko::batch::engine::{BatchEngine, Isa, Lane, LANES};
 use jinko::batch::progress::Progress;
-use jinko::engine::derive::survivorship_base;
-use jinko::engine::{
-    project_into, Cells, Components, FertilityMethod, MigrationForm, Model, Period, Timing,
-};
-use jinko::grid::{AgeGroups, MAX_AGES};
-use jinko::pack::Pack;
+use jinko::engine::{project_into, Cells, Components, Model, Timing};
+use jinko::grid::MAX_AGES;
 use jinko::scenario::Scenario;
-use std::path::PathBuf;
-
-fn kama(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("scenarios/kama")
-        .join(name)
-}
-
-/// The ASFR model of `benches/engine.rs` (kept identical; see there for the sources).
-fn asfr_model() -> (Model, Cells) {
-    let pack = Pack::load(&kama("")).expect("Kama pack");
-    let ages: AgeGroups = pack.ages;
-    let base = pack.census[&2015].prorated(ages);
-    let proj = pack.projection.as_ref().expect("projection");
-    let mut asfr = [0.0; MAX_AGES];
-    let mut r = csv::Reader::from_path(kama("hfd_japan_asfr.csv")).expect("HFD file");
-    for rec in r.records() {
-        let rec = rec.expect("row");
-        if &rec[0] == "2015" {
-            asfr[ages.index(&rec[1]).expect("age")] = rec[2].parse().expect("rate");
-        }
-    }
-    let (s2015, _) = pack.survival_for(2015).expect("survival");
-    let mut counts = [[0.0; MAX_AGES]; 2];
-    for s in 0..2 {
-        let b = survivorship_base(ages, &proj[&2015][s]);
-        for a in 0..ages.len() - 1 {
-            counts[s][a + 1] = proj[&2020][s][a + 1] - b[a] * s2015[s][a];
-        }
-    }
-    let periods = (0..9)
-        .map(|k| {
-            let start = 2015 + 5 * k;
-            let (surv, birth) = pack.survival_for(start).expect("survival");
-            let mut p = Period::null(start);
-            p.survival = surv;
-            p.birth_survival = birth;
-            p.asfr = asfr;
-            p.sex_ratio = pack.srb.as_ref().expect("srb")[&start];
-            p.migration = counts;
-            p
-        })
-        .collect();
-    let model = Model {
-        ages,
-        fertility: FertilityMethod::Asfr,
-        migration: MigrationForm::Counts(Timing::Even),
-        base_year: 2015,
-        periods,
-    };
-    model.validate().expect("valid model");
-    (model, base)
-}
 
 /// Perturbed multipliers for `groups` lane groups of `periods` periods: deterministic, spread
 /// ±20% (mortality and migration) and ±10% (fertility) around 1.
@@ -132,7 +78,7 @@ fn bench_lanes(c: &mut Criterion, name: &str, model: &Model, base: &Cells) {
 }
 
 fn bench(c: &mut Criterion) {
-    let (model, base) = asfr_model();
+    let (model, base) = asfr_model(Timing::Even);
     bench_lanes(c, "asfr_counts_19x2x9", &model, &base);
     let scenario = Scenario::load(&kama("ipss-h30.toml")).expect("Kama scenario");
     bench_lanes(c, "kama_cwr_2015_2065", &scenario.model, &scenario.base);

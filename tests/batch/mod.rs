@@ -9,10 +9,8 @@ use jinko::batch::montecarlo::MonteCarlo;
 use jinko::batch::progress::Progress;
 use jinko::batch::solve::{solve, Unknown};
 use jinko::batch::Multipliers;
-use jinko::engine::derive::survivorship_base;
-use jinko::engine::{project, Cells, FertilityMethod, MigrationForm, Model, Period, Timing};
-use jinko::grid::{Sex, MAX_AGES};
-use jinko::pack::Pack;
+use jinko::engine::{project, Cells, FertilityMethod, Model, Timing};
+use jinko::grid::Sex;
 use jinko::scenario::Scenario;
 use std::path::Path;
 
@@ -34,51 +32,9 @@ impl Rng {
     }
 }
 
-/// An ASFR model with net migrant counts built from the Kama pack (as `benches/engine.rs`).
-fn asfr_model(timing: Timing) -> (Model, Cells) {
-    let pack = Pack::load(&kama("")).unwrap();
-    let ages = pack.ages;
-    let base = pack.census[&2015].prorated(ages);
-    let proj = pack.projection.as_ref().unwrap();
-    let mut asfr = [0.0; MAX_AGES];
-    let mut r = csv::Reader::from_path(kama("hfd_japan_asfr.csv")).unwrap();
-    for rec in r.records() {
-        let rec = rec.unwrap();
-        if &rec[0] == "2015" {
-            asfr[ages.index(&rec[1]).unwrap()] = rec[2].parse().unwrap();
-        }
-    }
-    let (s2015, _) = pack.survival_for(2015).unwrap();
-    let mut counts = [[0.0; MAX_AGES]; 2];
-    for s in 0..2 {
-        let b = survivorship_base(ages, &proj[&2015][s]);
-        for a in 0..ages.len() - 1 {
-            counts[s][a + 1] = proj[&2020][s][a + 1] - b[a] * s2015[s][a];
-        }
-    }
-    let periods = (0..9)
-        .map(|k| {
-            let start = 2015 + 5 * k;
-            let (surv, birth) = pack.survival_for(start).unwrap();
-            let mut p = Period::null(start);
-            p.survival = surv;
-            p.birth_survival = birth;
-            p.asfr = asfr;
-            p.sex_ratio = pack.srb.as_ref().unwrap()[&start];
-            p.migration = counts;
-            p
-        })
-        .collect();
-    let model = Model {
-        ages,
-        fertility: FertilityMethod::Asfr,
-        migration: MigrationForm::Counts(timing),
-        base_year: 2015,
-        periods,
-    };
-    model.validate().unwrap();
-    (model, base)
-}
+#[path = "../../benches/common/mod.rs"]
+mod fixture;
+use fixture::asfr_model;
 
 /// The models the batched engine is checked on: CWR with rates (Kama パターン1), the same with
 /// settling households (flows), ASFR with counts (even and end timing), and CWR with counts.
