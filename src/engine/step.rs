@@ -40,6 +40,20 @@ pub fn step(
     from: &Cells,
     to: &mut Cells,
 ) -> Components {
+    step_inline(n, fertility, migration, p, from, to)
+}
+
+/// [`step`], inlined into its caller (so that a caller compiled for a wider instruction set
+/// compiles the step for it too).
+#[inline(always)]
+pub(crate) fn step_inline(
+    n: usize,
+    fertility: FertilityMethod,
+    migration: MigrationForm,
+    p: &Period,
+    from: &Cells,
+    to: &mut Cells,
+) -> Components {
     // Monomorphise on the number of age groups, so that every loop has a constant trip count
     // and no bounds checks (the grid allows 4 … 21 groups).
     macro_rules! dispatch {
@@ -53,7 +67,7 @@ pub fn step(
     dispatch!(4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21)
 }
 
-#[inline]
+#[inline(always)]
 fn step_n<const N: usize>(
     fertility: FertilityMethod,
     migration: MigrationForm,
@@ -104,10 +118,11 @@ fn step_n<const N: usize>(
                 }
                 net = arrivals - end_share * mg[0];
                 for a in 1..n {
-                    let mut base = pf[a - 1] + start_share * mg[a - 1];
-                    if a == last {
-                        base += pf[a] + start_share * mg[a];
-                    }
+                    let mut base = if a == last {
+                        pf[a - 1] + start_share * mg[a - 1] + (pf[a] + start_share * mg[a])
+                    } else {
+                        pf[a - 1] + start_share * mg[a - 1]
+                    };
                     if base < 0.0 {
                         net += clamp(&mut base, sex, a - 1, &mut c);
                     }
