@@ -11,7 +11,10 @@
 //! instruction set the CPU has. The step allocates nothing; components (births, deaths,
 //! migration) are not tracked, only populations and totals. The kernel is compiled with the
 //! number of age groups as a constant for the 19-group Japanese grid and the 18-group textbook
-//! one (loops unrolled), and with a run-time count otherwise.
+//! one (loops unrolled), and with a run-time count otherwise. For those two grids, a period
+//! without flows is one fused sweep over the cells ([`step_fused`]: survival, migration, the
+//! fertility terms, births and the total in one pass, ages unrolled by hand); other periods
+//! take the general step and a separate sum.
 //!
 //! The instruction set is chosen at run time ([`Isa::detect`]): the same kernel is compiled three
 //! times, under `#[target_feature(enable = "avx512f")]`, `"avx2"`, and the portable baseline, and
@@ -417,6 +420,10 @@ impl Scratch {
 /// (`__m512d`) and AVX2 (two `__m256d`) with fused multiply–adds. The AVX types are only used
 /// inside the `#[target_feature]` kernels, which run only after the CPU was checked.
 trait Vx: Copy {
+    /// Whether the kernel uses the fused sweep ([`step_fused`]). Not for AVX2: its live state
+    /// (two `__m256d` per value) does not fit in the 16 vector registers, and the spills make
+    /// it slower than the two passes (measured on the CWR rates benchmark).
+    const FUSED: bool = true;
     fn splat(x: f64) -> Self;
     fn load(p: &Lane) -> Self;
     fn store(self, p: &mut Lane);
@@ -526,6 +533,7 @@ mod simd {
 
     // SAFETY (every method): as for `Avx512`, with AVX2 and FMA checked.
     impl Vx for Avx2 {
+        const FUSED: bool = false;
         #[inline(always)]
         fn splat(x: f64) -> Self {
             unsafe { Avx2(_mm256_set1_pd(x), _mm256_set1_pd(x)) }
@@ -675,7 +683,7 @@ fn kernel<V: Vx, const N: usize>(
         } else {
             CLAMP
         };
-        totals[k + 1] = if N != 0 && !p.has_flows {
+        totals[k + 1] = if N != 0 && V::FUSED && !p.has_flows {
             // The common case: one fused sweep (survival, migration, births and the total).
             let form = match e.migration {
                 MigrationForm::Rates => RATES,
