@@ -11,7 +11,10 @@
 //! instruction set the CPU has. The step allocates nothing; components (births, deaths,
 //! migration) are not tracked, only populations and totals. The kernel is compiled with the
 //! number of age groups as a constant for the 19-group Japanese grid and the 18-group textbook
-//! one (loops unrolled), and with a run-time count otherwise.
+//! one (loops unrolled), and with a run-time count otherwise. For those two grids, a period
+//! without flows is one fused sweep over the cells ([`step_fused`]: survival, migration, the
+//! fertility terms, births and the total in one pass, ages unrolled by hand); other periods
+//! take the general step and a separate sum.
 //!
 //! The instruction set is chosen at run time ([`Isa::detect`]): the same kernel is compiled three
 //! times, under `#[target_feature(enable = "avx512f")]`, `"avx2"`, and the portable baseline, and
@@ -123,7 +126,10 @@ pub struct BatchEngine {
     migration: MigrationForm,
     base_year: i32,
     periods: Vec<Prepared>,
-    base: Cells,
+    /// The base population, the same in every lane (cells past the age groups 0).
+    base_lanes: LaneCells,
+    /// Its total, in every lane.
+    base_total: Lane,
     isa: Isa,
 }
 
@@ -198,13 +204,21 @@ impl BatchEngine {
                 }
             })
             .collect();
+        let mut base_lanes = [[[0.0; LANES]; MAX_AGES]; 2];
+        for s in 0..2 {
+            for a in 0..n {
+                base_lanes[s][a] = splat(base[s][a]);
+            }
+        }
+        let base_total = sum_cells::<Portable>(&base_lanes, n);
         Ok(BatchEngine {
             n,
             fertility: model.fertility,
             migration: model.migration,
             base_year: model.base_year,
             periods,
-            base: *base,
+            base_lanes,
+            base_total,
             isa: Isa::detect(),
         })
     }
@@ -406,6 +420,10 @@ impl Scratch {
 /// (`__m512d`) and AVX2 (two `__m256d`) with fused multiply–adds. The AVX types are only used
 /// inside the `#[target_feature]` kernels, which run only after the CPU was checked.
 trait Vx: Copy {
+    /// Whether the kernel uses the fused sweep ([`step_fused`]). Not for AVX2: its live state
+    /// (two `__m256d` per value) does not fit in the 16 vector registers, and the spills make
+    /// it slower than the two passes (measured on the CWR rates benchmark).
+    const FUSED: bool = true;
     fn splat(x: f64) -> Self;
     fn load(p: &Lane) -> Self;
     fn store(self, p: &mut Lane);
@@ -515,6 +533,7 @@ mod simd {
 
     // SAFETY (every method): as for `Avx512`, with AVX2 and FMA checked.
     impl Vx for Avx2 {
+        const FUSED: bool = false;
         #[inline(always)]
         fn splat(x: f64) -> Self {
             unsafe { Avx2(_mm256_set1_pd(x), _mm256_set1_pd(x)) }
@@ -631,16 +650,15 @@ fn kernel<V: Vx, const N: usize>(
     // N = 0: the number of age groups is read at run time; else it is the constant N (the
     // compiler then unrolls the loops over ages).
     let n = if N == 0 { e.n.clamp(4, MAX_AGES) } else { N };
-    let mut bufs: [LaneCells; 2] = [[[[0.0; LANES]; MAX_AGES]; 2]; 2];
-    for s in 0..2 {
-        for a in 0..n {
-            bufs[0][s][a] = splat(e.base[s][a]);
-        }
-    }
-    totals[0] = sum_cells::<V>(&bufs[0], n);
+    // The base population in every lane and its total are prepared once, in `new`.
+    let mut buf_a: LaneCells = e.base_lanes;
+    let mut buf_b: LaneCells = [[[0.0; LANES]; MAX_AGES]; 2];
+    totals[0] = e.base_total;
     if let Some(f) = full.as_deref_mut() {
-        f[0] = bufs[0];
+        f[0] = buf_a;
     }
+    // The two buffers swap roles every step (references swapped, nothing copied).
+    let (mut from, mut to) = (&mut buf_a, &mut buf_b);
     for (k, p) in e.periods.iter().enumerate() {
         // A negative mortality multiplier acts as 0 (survival 1), as `clamp` does in the scalar.
         let (fm, mm, gm) = (
@@ -648,27 +666,209 @@ fn kernel<V: Vx, const N: usize>(
             V::load(&mort[k]).max0(),
             V::load(&mig[k]),
         );
-        let max_m = mort[k].iter().fold(0.0, |a: f64, &b| a.max(b));
-        let (lo, hi) = bufs.split_at_mut(1);
-        let (from, to) = if k % 2 == 0 {
-            (&lo[0], &mut hi[0])
-        } else {
-            (&hi[0], &mut lo[0])
-        };
         // Mortality multipliers all 1: survival is shared by every lane (a broadcast); else
-        // `1 − q·m`, clamped at 0 only when some q·m can exceed 1 (m ≥ 0 keeps it ≤ 1).
-        if mort[k].iter().all(|&x| x == 1.0) {
-            step_lanes::<V, N, ONE>(e, p, n, fm, mm, gm, from, to);
-        } else if max_m * p.max_q <= 1.0 {
-            step_lanes::<V, N, PLAIN>(e, p, n, fm, mm, gm, from, to);
+        // `1 − q·m`, clamped at 0 only when some q·m can exceed 1 (m ≥ 0 keeps it ≤ 1). Both
+        // tests are written without early exit, so that they compile to a few vector operations.
+        let one = 1.0f64.to_bits();
+        let all_one = mort[k]
+            .iter()
+            .fold(true, |ok, &x| ok & (x.to_bits() == one));
+        let no_clamp = mort[k]
+            .iter()
+            .fold(true, |ok, &x| ok & (x * p.max_q <= 1.0));
+        let mode = if all_one {
+            ONE
+        } else if no_clamp {
+            PLAIN
         } else {
-            step_lanes::<V, N, CLAMP>(e, p, n, fm, mm, gm, from, to);
-        }
-        totals[k + 1] = sum_cells::<V>(to, n);
+            CLAMP
+        };
+        totals[k + 1] = if N != 0 && V::FUSED && !p.has_flows {
+            // The common case: one fused sweep (survival, migration, births and the total).
+            let form = match e.migration {
+                MigrationForm::Rates => RATES,
+                MigrationForm::Counts(Timing::Even) => EVEN,
+                MigrationForm::Counts(Timing::End) => END,
+            };
+            macro_rules! fused {
+                ($($m:ident $f:ident),*) => {
+                    match (mode, form) {
+                        $(($m, $f) => step_fused::<V, N, $m, $f>(e, p, fm, mm, gm, from, to),)*
+                        _ => unreachable!(),
+                    }
+                };
+            }
+            fused!(ONE RATES, ONE EVEN, ONE END, PLAIN RATES, PLAIN EVEN, PLAIN END,
+                CLAMP RATES, CLAMP EVEN, CLAMP END)
+        } else {
+            match mode {
+                ONE => step_lanes::<V, N, ONE>(e, p, n, fm, mm, gm, from, to),
+                PLAIN => step_lanes::<V, N, PLAIN>(e, p, n, fm, mm, gm, from, to),
+                _ => step_lanes::<V, N, CLAMP>(e, p, n, fm, mm, gm, from, to),
+            }
+            sum_cells::<V>(to, n)
+        };
         if let Some(f) = full.as_deref_mut() {
             f[k + 1] = *to;
         }
+        std::mem::swap(&mut from, &mut to);
     }
+}
+
+/// Migration form of the fused step: net migration rates.
+const RATES: u8 = 0;
+/// Migration form of the fused step: net migrant counts, even timing.
+const EVEN: u8 = 1;
+/// Migration form of the fused step: net migrant counts, all arriving at the end.
+const END: u8 = 2;
+
+/// One step of a lane group without flows, for a constant number of age groups `N` (at least
+/// 12, so that the fertile ages lie below the open group), in one sweep over the ages: survival
+/// and migration of every cell, the fertility sum over the fertile ages, births, and the total,
+/// which it returns. The same arithmetic as [`step_lanes`] followed by [`sum_cells`] (migration
+/// form `FORM`: [`RATES`], [`EVEN`], [`END`]; survival mode `MODE`), with two differences of
+/// rounding only: the women exposed at the start of the step are the clamped bases of the
+/// survival line (`N/2` arrivals added as one product and one sum), and the fertility multiplier
+/// multiplies the sum of the ASFR terms rather than every rate.
+// Inlined into the `#[target_feature]` kernels in optimised builds; kept out of line in debug
+// builds, whose frames do not share stack slots (nine inlined copies overflow a thread's stack).
+#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(debug_assertions, inline(never))]
+#[allow(clippy::too_many_arguments)]
+fn step_fused<V: Vx, const N: usize, const MODE: u8, const FORM: u8>(
+    e: &BatchEngine,
+    p: &Prepared,
+    fm: V,
+    mm: V,
+    gm: V,
+    from: &LaneCells,
+    to: &mut LaneCells,
+) -> Lane {
+    let asfr = e.fertility == FertilityMethod::Asfr;
+    let zero = V::splat(0.0);
+    let mut acc = [zero; 4];
+    // ASFR: Σ F[a]·(W*[a] + W[a](t+5)) in two partial sums; CWR: the women 15-49 at t+5.
+    let mut fsum = [zero; 2];
+    for s in 0..2 {
+        let pf = &from[s];
+        let out = &mut to[s];
+        // Group a−1 at the start of the step with its start-of-step migrants (EVEN: `N/2 · g`,
+        // the same product as its end half `h`): `u` before clamping, `b` clamped.
+        let u = if FORM == EVEN {
+            V::load(&pf[0]).add(V::splat(p.end_mig[s][0]).mul(gm))
+        } else {
+            V::load(&pf[0])
+        };
+        let mut sw = Sweep {
+            acc,
+            fsum,
+            u_prev: u,
+            b_prev: if FORM == EVEN { u.max0() } else { u },
+        };
+        // Unrolled by hand (constant ages keep the partial sums in registers).
+        macro_rules! ages {
+            ($($a:literal)*) => {
+                $(if $a < N {
+                    cell::<V, N, MODE, FORM>($a, s, asfr, p, mm, gm, pf, out, &mut sw);
+                })*
+            };
+        }
+        ages!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20);
+        acc = sw.acc;
+        fsum = sw.fsum;
+    }
+    // Births.
+    let sum = fsum[0].add(fsum[1]);
+    let births = if asfr {
+        V::splat(2.5).mul(fm).mul(sum)
+    } else {
+        V::splat(p.cwr).mul(fm).mul(sum)
+    };
+    for (s, share) in [p.male_share, p.female_share].into_iter().enumerate() {
+        let mut v = births.mul(V::splat(share));
+        if asfr {
+            v = v.mul(survival::<V, MODE>(p.birth_survival[s], p.qb[s], mm));
+            if FORM == RATES {
+                let rate = V::splat(p.migration[s][0]).mul(gm);
+                v = v.madd(rate, v).max0();
+            }
+        }
+        if FORM != RATES {
+            v = V::splat(p.end_mig[s][0]).madd(gm, v).max0();
+        }
+        v.store(&mut to[s][0]);
+        acc[s] = acc[s].add(v);
+    }
+    let mut total = [0.0; LANES];
+    acc[0].add(acc[1]).add(acc[2].add(acc[3])).store(&mut total);
+    total
+}
+
+/// The running state of a fused sweep over the ages of one sex.
+#[derive(Clone, Copy)]
+struct Sweep<V> {
+    /// Partial sums of the total (ages a mod 4).
+    acc: [V; 4],
+    /// Partial sums of the fertility term (ages a mod 2).
+    fsum: [V; 2],
+    /// Group a−1 with its start-of-step migrants, before clamping.
+    u_prev: V,
+    /// The same, clamped at 0.
+    b_prev: V,
+}
+
+/// Cell `a` (1 ≤ a < N) of sex `s` in [`step_fused`].
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn cell<V: Vx, const N: usize, const MODE: u8, const FORM: u8>(
+    a: usize,
+    s: usize,
+    asfr: bool,
+    p: &Prepared,
+    mm: V,
+    gm: V,
+    pf: &[Lane; MAX_AGES],
+    out: &mut [Lane; MAX_AGES],
+    sw: &mut Sweep<V>,
+) {
+    let zero = V::splat(0.0);
+    let last = N.saturating_sub(1);
+    let sv = survival::<V, MODE>(p.survival[s][a - 1], p.q[s][a - 1], mm);
+    let pa = V::load(&pf[a]);
+    let h = match FORM {
+        RATES => zero,
+        _ => V::splat(p.end_mig[s][a]).mul(gm),
+    };
+    let (base, u, b) = if a == last {
+        let base = match FORM {
+            EVEN => sw.u_prev.add(pa).add(h).max0(),
+            _ => sw.b_prev.add(pa),
+        };
+        (base, zero, zero)
+    } else if FORM == EVEN {
+        let u = pa.add(h);
+        (sw.b_prev, u, u.max0())
+    } else {
+        (sw.b_prev, pa, pa)
+    };
+    let v = if FORM == RATES {
+        let surv = base.mul(sv);
+        let rate = V::splat(p.migration[s][a]).mul(gm);
+        surv.madd(rate, surv).max0()
+    } else {
+        base.madd(sv, h).max0()
+    };
+    v.store(&mut out[a]);
+    sw.acc[a & 3] = sw.acc[a & 3].add(v);
+    if s == 1 && (FERTILE_FIRST..=FERTILE_LAST).contains(&a) {
+        sw.fsum[a & 1] = if asfr {
+            V::splat(p.asfr[a]).madd(b.add(v), sw.fsum[a & 1])
+        } else {
+            sw.fsum[a & 1].add(v)
+        };
+    }
+    sw.u_prev = u;
+    sw.b_prev = b;
 }
 
 #[inline(always)]

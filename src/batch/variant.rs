@@ -52,6 +52,7 @@ impl Multipliers {
     }
 
     /// Reset to `periods` values of 1 (reusing the vectors).
+    #[inline]
     pub fn reset(&mut self, periods: usize) {
         for v in [&mut self.fert, &mut self.mort, &mut self.mig] {
             if v.len() == periods {
@@ -64,6 +65,7 @@ impl Multipliers {
     }
 
     /// Multiply every period's fertility, mortality and migration multipliers by these factors.
+    #[inline]
     pub fn scale(&mut self, fert: f64, mort: f64, mig: f64) {
         self.fert.iter_mut().for_each(|v| *v *= fert);
         self.mort.iter_mut().for_each(|v| *v *= mort);
