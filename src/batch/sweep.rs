@@ -188,14 +188,7 @@ impl Sweep {
     /// Read and validate SPEC.toml.
     pub fn load(path: &Path) -> Result<Sweep> {
         let (raw, text) = crate::pack::read_toml::<RawSweep>(path)?;
-        let at = |key: &str| {
-            let short = key.rsplit('.').next().unwrap_or(key);
-            let mut loc = Location::file(path).field(key);
-            if let Some(l) = crate::scenario::key_line(&text, short) {
-                loc = loc.line(l);
-            }
-            loc
-        };
+        let at = |key: &str| crate::scenario::key_location(path, &text, key);
         let scenario = Scenario::load(&spec::relative_to(path, &raw.scenario))?;
         let year = raw.year.unwrap_or(scenario.model.horizon());
         spec::year_index(&scenario, year).map_err(|e| Error::input(at("year"), e.to_string()))?;

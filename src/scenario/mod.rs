@@ -210,6 +210,17 @@ pub struct Scenario {
     pub role: Option<Role>,
 }
 
+/// The location of `key` (dotted, e.g. `fertility.tfr`) in the TOML `text` of `path`: the file,
+/// the field, and the line where its last part is first set.
+pub(crate) fn key_location(path: &Path, text: &str, key: &str) -> Location {
+    let short = key.rsplit('.').next().unwrap_or(key);
+    let mut loc = Location::file(path).field(key);
+    if let Some(l) = key_line(text, short) {
+        loc = loc.line(l);
+    }
+    loc
+}
+
 /// The 1-based line where `key = …` first appears in `text`, for messages about a valid-looking
 /// but impossible value.
 pub(crate) fn key_line(text: &str, key: &str) -> Option<u64> {

@@ -129,12 +129,7 @@ impl Merged {
             .unwrap_or(0)
             .min(self.layers.len() - 1);
         let layer = &self.layers[i];
-        let short = key.rsplit('.').next().unwrap_or(key);
-        let mut loc = Location::file(&layer.path).field(key);
-        if let Some(l) = super::key_line(&layer.text, short) {
-            loc = loc.line(l);
-        }
-        loc
+        super::key_location(&layer.path, &layer.text, key)
     }
 
     /// The folder of the file `key` came from (relative paths in it are relative to that folder).
