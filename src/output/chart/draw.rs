@@ -2,13 +2,14 @@
 //! [`super::Chart`] implementations (lengths match, every value finite).
 
 use super::{
-    render_error, ComponentsChart, FanChart, GradeChart, HeatmapChart, PyramidChart, SharesChart,
-    TornadoChart, TrajectoryChart, FONT,
+    render_error, ComponentsChart, FanChart, GradeChart, HeatmapChart, Marker, PyramidChart,
+    Series, SharesChart, TornadoChart, TrajectoryChart, FONT,
 };
 use crate::error::Result;
 use crate::output::projection::persons;
 use crate::output::table::width;
 use plotters::coord::ranged1d::{KeyPointHint, NoDefaultFormatting, ValueFormatter};
+use plotters::coord::types::{RangedCoordf64, RangedCoordi32};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -77,6 +78,51 @@ fn colour(i: usize) -> RGBColor {
 
 fn font(size: u32) -> TextStyle<'static> {
     TextStyle::from((FONT, size as f64).into_font()).color(&BLACK)
+}
+
+/// Legend entries of reference paths (dashed) and target markers.
+fn reference_items<'c>(
+    references: &'c [Series],
+    markers: &'c [Marker],
+) -> impl Iterator<Item = (String, Swatch)> + 'c {
+    references
+        .iter()
+        .map(|s| (s.label.clone(), Swatch::Dashed(REFERENCE)))
+        .chain(
+            markers
+                .iter()
+                .map(|m| (m.label.clone(), Swatch::Marker(TARGET))),
+        )
+}
+
+/// Persons by year on `area` (years `x.0 − 1` … `x.1 + 2`, persons from 0 to above `ymax`), with
+/// the mesh, axis labels and formatters of the trajectory and fan charts.
+fn year_chart<'a, 'b>(
+    area: &'a Area<'b>,
+    x: (i32, i32),
+    ymax: f64,
+    y_label: &str,
+) -> std::result::Result<
+    ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordi32, RangedCoordf64>>,
+    Box<dyn std::error::Error>,
+> {
+    let mut chart = ChartBuilder::on(area)
+        .margin(14)
+        .x_label_area_size(34)
+        .y_label_area_size(78)
+        .build_cartesian_2d(x.0 - 1..x.1 + 2, padded(0.0, ymax, true))?;
+    chart
+        .configure_mesh()
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(GRID)
+        .y_desc(y_label)
+        .x_desc("年")
+        .axis_desc_style(font(14))
+        .label_style(font(13))
+        .x_label_formatter(&|y| format!("{y}"))
+        .y_label_formatter(&fmt_persons)
+        .draw()?;
+    Ok(chart)
 }
 
 /// Run `f` on a fresh SVG canvas of `size` and return the document.
@@ -240,34 +286,10 @@ pub(super) fn trajectories(c: &TrajectoryChart) -> Result<String> {
         .enumerate()
         .map(|(i, s)| (s.label.clone(), Swatch::Line(colour(i))))
         .collect();
-    items.extend(
-        c.references
-            .iter()
-            .map(|s| (s.label.clone(), Swatch::Dashed(REFERENCE))),
-    );
-    items.extend(
-        c.markers
-            .iter()
-            .map(|m| (m.label.clone(), Swatch::Marker(TARGET))),
-    );
+    items.extend(reference_items(&c.references, &c.markers));
     canvas("trajectory chart", (900, 520), |root| {
         panels(root, &c.title, 1, 1, &items, |_, area| {
-            let mut chart = ChartBuilder::on(area)
-                .margin(14)
-                .x_label_area_size(34)
-                .y_label_area_size(78)
-                .build_cartesian_2d(x0 - 1..x1 + 2, padded(0.0, ymax, true))?;
-            chart
-                .configure_mesh()
-                .light_line_style(TRANSPARENT)
-                .bold_line_style(GRID)
-                .y_desc(c.y_label.as_str())
-                .x_desc("年")
-                .axis_desc_style(font(14))
-                .label_style(font(13))
-                .x_label_formatter(&|y| format!("{y}"))
-                .y_label_formatter(&fmt_persons)
-                .draw()?;
+            let mut chart = year_chart(area, (x0, x1), ymax, &c.y_label)?;
             for (i, s) in c.series.iter().enumerate() {
                 let col = colour(i);
                 chart.draw_series(LineSeries::new(s.points.clone(), col.stroke_width(3)))?;
@@ -594,34 +616,10 @@ pub(super) fn fan(c: &FanChart) -> Result<String> {
         })
         .collect();
     items.push(("中央値".into(), Swatch::Line(FAN)));
-    items.extend(
-        c.references
-            .iter()
-            .map(|s| (s.label.clone(), Swatch::Dashed(REFERENCE))),
-    );
-    items.extend(
-        c.markers
-            .iter()
-            .map(|m| (m.label.clone(), Swatch::Marker(TARGET))),
-    );
+    items.extend(reference_items(&c.references, &c.markers));
     canvas("fan chart", (900, 520), |root| {
         panels(root, &c.title, 1, 1, &items, |_, area| {
-            let mut chart = ChartBuilder::on(area)
-                .margin(14)
-                .x_label_area_size(34)
-                .y_label_area_size(78)
-                .build_cartesian_2d(x0 - 1..x1 + 2, padded(0.0, ymax, true))?;
-            chart
-                .configure_mesh()
-                .light_line_style(TRANSPARENT)
-                .bold_line_style(GRID)
-                .y_desc(c.y_label.as_str())
-                .x_desc("年")
-                .axis_desc_style(font(14))
-                .label_style(font(13))
-                .x_label_formatter(&|y| format!("{y}"))
-                .y_label_formatter(&fmt_persons)
-                .draw()?;
+            let mut chart = year_chart(area, (x0, x1), ymax, &c.y_label)?;
             for (i, b) in c.bands.iter().enumerate() {
                 let mut pts: Vec<(i32, f64)> = c
                     .years

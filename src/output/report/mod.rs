@@ -191,6 +191,20 @@ pub struct KpiRow {
     pub grade: String,
 }
 
+/// Column headers of the KPI table (as the report's 事業一覧), for the CSV and the workbook.
+pub const KPI_HEADERS: [&str; 10] = [
+    "基本目標",
+    "ID",
+    "具体的な事業",
+    "重要業績評価指標(KPI)",
+    "単位",
+    "実績値",
+    "目標値",
+    "達成率",
+    "担当課",
+    "総合評価",
+];
+
 /// The KPI rows of `review`, in Japanese.
 pub fn kpi_rows(review: &Review) -> Vec<KpiRow> {
     use crate::kpi::render::format_number;
@@ -321,18 +335,7 @@ pub fn csv_tables(runs: &[Run], review: Option<&Review>) -> Vec<(String, CsvTabl
     out.push(("components.csv".into(), comp));
     out.push(("comparison.csv".into(), table));
     if let Some(review) = review {
-        let mut kpi = CsvTable::new([
-            "基本目標",
-            "ID",
-            "具体的な事業",
-            "重要業績評価指標(KPI)",
-            "単位",
-            "実績値",
-            "目標値",
-            "達成率",
-            "担当課",
-            "総合評価",
-        ]);
+        let mut kpi = CsvTable::new(KPI_HEADERS);
         for k in kpi_rows(review) {
             kpi.push(vec![
                 k.goal.to_string(),

@@ -4,7 +4,7 @@
 //! are Japanese and frozen; persons carry the `#,##0` format and shares `0.0%`, while the cells
 //! keep full precision so that sums in Excel are exact.
 
-use super::{comparison, gaps, kpi_rows, summary, Run};
+use super::{comparison, gaps, kpi_rows, summary, Run, KPI_HEADERS};
 use crate::error::{Error, Result};
 use crate::kpi::Review;
 use crate::output::projection::indicators;
@@ -326,23 +326,7 @@ fn kpi_sheets(wb: &mut Workbook, f: &Formats, review: &Review) -> Result<()> {
     {
         let ws = wb.add_worksheet();
         ws.set_name("KPI評価").map_err(xerr)?;
-        headers(
-            ws,
-            f,
-            0,
-            &[
-                "基本目標",
-                "ID",
-                "具体的な事業",
-                "重要業績評価指標(KPI)",
-                "単位",
-                "実績値",
-                "目標値",
-                "達成率",
-                "担当課",
-                "総合評価",
-            ],
-        )?;
+        headers(ws, f, 0, &KPI_HEADERS)?;
         for (i, k) in kpi_rows(review).iter().enumerate() {
             let r = i as u32 + 1;
             ws.write_number(r, 0, k.goal).map_err(xerr)?;
