@@ -15,7 +15,7 @@ mod common;
 
 use common::{asfr_model, kama};
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
-use jinko::batch::engine::{BatchEngine, Isa, Lane, LANES};
+use jinko::batch::engine::{BatchEngine, Isa, Lane, Workspace, LANES};
 use jinko::batch::progress::Progress;
 use jinko::engine::{project_into, Cells, Components, Model, Timing};
 use jinko::grid::MAX_AGES;
@@ -34,9 +34,9 @@ fn perturbed(groups: usize, periods: usize) -> Vec<[Vec<Lane>; 3]> {
     (0..groups)
         .map(|_| {
             let mut lanes = [
-                vec![[0.0; LANES]; periods],
-                vec![[0.0; LANES]; periods],
-                vec![[0.0; LANES]; periods],
+                vec![Lane::splat(0.0); periods],
+                vec![Lane::splat(0.0); periods],
+                vec![Lane::splat(0.0); periods],
             ];
             for (j, v) in lanes.iter_mut().enumerate() {
                 let spread = if j == 0 { 0.1 } else { 0.2 };
@@ -62,12 +62,13 @@ fn bench_lanes(c: &mut Criterion, name: &str, model: &Model, base: &Cells) {
             continue;
         }
         let engine = BatchEngine::new(model, base).expect("engine").with_isa(isa);
-        let mut totals = vec![[0.0; LANES]; k + 1];
+        let mut totals = vec![Lane::splat(0.0); k + 1];
+        let mut ws = Workspace::new();
         group.bench_function(format!("{}/{name}", isa.name()), |b| {
             b.iter(|| {
                 let mut acc = 0.0;
                 for [f, m, g] in &params {
-                    engine.project_lanes(f, m, g, &mut totals, None);
+                    engine.project_lanes(f, m, g, &mut totals, None, &mut ws);
                     acc += totals[k][0];
                 }
                 black_box(acc)

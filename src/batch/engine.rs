@@ -34,8 +34,31 @@ use rayon::prelude::*;
 /// Variants per lane group.
 pub const LANES: usize = 8;
 
-/// One value per variant of a lane group.
-pub type Lane = [f64; LANES];
+/// One value per variant of a lane group, aligned to 64 bytes so that a lane group is one cache
+/// line (an unaligned 512-bit load or store that splits two lines costs about twice as much).
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[repr(C, align(64))]
+pub struct Lane(pub [f64; LANES]);
+
+impl Lane {
+    /// `v` in every lane.
+    pub const fn splat(v: f64) -> Lane {
+        Lane([v; LANES])
+    }
+}
+
+impl std::ops::Deref for Lane {
+    type Target = [f64; LANES];
+    fn deref(&self) -> &[f64; LANES] {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Lane {
+    fn deref_mut(&mut self) -> &mut [f64; LANES] {
+        &mut self.0
+    }
+}
 
 /// A population by sex and age group, one lane per variant.
 pub type LaneCells = [[Lane; MAX_AGES]; 2];
@@ -108,6 +131,12 @@ struct Prepared {
     female_share: f64,
     /// Net migration rates (rates form) or counts.
     migration: Cells,
+    /// The smallest and largest migration rate or count of the period (cells in use).
+    rate_min: f64,
+    rate_max: f64,
+    /// The cells (sex, age) with a count > 0 (counts form), the first `positives` of them.
+    positive: [(u8, u8); 2 * MAX_AGES],
+    positives: usize,
     /// start share × counts (counts form), the part arriving at the start of the step.
     start_mig: Cells,
     /// end share × counts (counts form), the part arriving at the end.
@@ -116,6 +145,21 @@ struct Prepared {
     birth_start_mig: [f64; MAX_AGES],
     flows: Cells,
     has_flows: bool,
+}
+
+/// The cells (sex, age ≥ 1 of `n`) whose count is > 0, and how many there are.
+fn positive_cells(migration: &Cells, n: usize) -> ([(u8, u8); 2 * MAX_AGES], usize) {
+    let mut out = [(0, 0); 2 * MAX_AGES];
+    let mut k = 0;
+    for (s, row) in migration.iter().enumerate() {
+        for (a, &c) in row.iter().enumerate().take(n).skip(1) {
+            if c > 0.0 {
+                out[k] = (s as u8, a as u8);
+                k += 1;
+            }
+        }
+    }
+    (out, k)
 }
 
 /// A validated model and base population prepared for batched projection.
@@ -196,6 +240,18 @@ impl BatchEngine {
                     male_share: sigma / (1.0 + sigma),
                     female_share: 1.0 / (1.0 + sigma),
                     migration: p.migration,
+                    rate_min: p
+                        .migration
+                        .iter()
+                        .flat_map(|x| x[..n].iter())
+                        .fold(f64::INFINITY, |a: f64, &b| a.min(b)),
+                    rate_max: p
+                        .migration
+                        .iter()
+                        .flat_map(|x| x[..n].iter())
+                        .fold(f64::NEG_INFINITY, |a: f64, &b| a.max(b)),
+                    positive: positive_cells(&p.migration, n).0,
+                    positives: positive_cells(&p.migration, n).1,
                     start_mig,
                     end_mig,
                     birth_start_mig,
@@ -204,7 +260,7 @@ impl BatchEngine {
                 }
             })
             .collect();
-        let mut base_lanes = [[[0.0; LANES]; MAX_AGES]; 2];
+        let mut base_lanes = [[Lane::splat(0.0); MAX_AGES]; 2];
         for s in 0..2 {
             for a in 0..n {
                 base_lanes[s][a] = splat(base[s][a]);
@@ -257,7 +313,8 @@ impl BatchEngine {
     }
 
     /// Project one lane group: `fert`, `mort`, `mig` hold one lane group per period; totals of
-    /// every year go to `totals` (years × lanes), populations, if asked, to `full`.
+    /// every year go to `totals` (years × lanes), populations, if asked, to `full`. `ws` holds
+    /// the populations between steps (any workspace: its contents are overwritten).
     pub fn project_lanes(
         &self,
         fert: &[Lane],
@@ -265,6 +322,7 @@ impl BatchEngine {
         mig: &[Lane],
         totals: &mut [Lane],
         full: Option<&mut [LaneCells]>,
+        ws: &mut Workspace,
     ) {
         let k = self.periods.len();
         if fert.len() < k || mort.len() < k || mig.len() < k || totals.len() < k + 1 {
@@ -278,11 +336,11 @@ impl BatchEngine {
         match self.isa {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `with_isa`/`detect` only select an instruction set the CPU reports.
-            Isa::Avx512 => unsafe { simd::kernel_avx512(self, fert, mort, mig, totals, full) },
+            Isa::Avx512 => unsafe { simd::kernel_avx512(self, fert, mort, mig, totals, full, ws) },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: as above.
-            Isa::Avx2 => unsafe { simd::kernel_avx2(self, fert, mort, mig, totals, full) },
-            _ => by_ages::<Portable>(self, fert, mort, mig, totals, full),
+            Isa::Avx2 => unsafe { simd::kernel_avx2(self, fert, mort, mig, totals, full, ws) },
+            _ => by_ages::<Portable>(self, fert, mort, mig, totals, full, ws),
         }
     }
 
@@ -352,7 +410,7 @@ impl BatchEngine {
                 } else {
                     None
                 };
-                self.project_lanes(&s.fert, &s.mort, &s.mig, &mut s.totals, full);
+                self.project_lanes(&s.fert, &s.mort, &s.mig, &mut s.totals, full, &mut s.ws);
                 let lanes = LANES.min(here - c);
                 for (l, row) in tot[c * years..(c + lanes) * years]
                     .chunks_exact_mut(years)
@@ -392,8 +450,32 @@ impl BatchEngine {
     }
 }
 
+/// The two population buffers a lane group's projection alternates between, allocated once and
+/// reused for every lane group (no copy of the base population, no clearing per projection).
+#[derive(Clone)]
+#[repr(C, align(64))]
+pub struct Workspace {
+    bufs: [LaneCells; 2],
+}
+
+impl Workspace {
+    /// A workspace (zeroed).
+    pub fn new() -> Workspace {
+        Workspace {
+            bufs: [[[Lane::splat(0.0); MAX_AGES]; 2]; 2],
+        }
+    }
+}
+
+impl Default for Workspace {
+    fn default() -> Self {
+        Workspace::new()
+    }
+}
+
 /// Per-task buffers, allocated once per rayon task.
 struct Scratch {
+    ws: Workspace,
     m: Multipliers,
     fert: Vec<Lane>,
     mort: Vec<Lane>,
@@ -405,12 +487,13 @@ struct Scratch {
 impl Scratch {
     fn new(k: usize) -> Scratch {
         Scratch {
+            ws: Workspace::new(),
             m: Multipliers::identity(k),
-            fert: vec![[1.0; LANES]; k],
-            mort: vec![[1.0; LANES]; k],
-            mig: vec![[1.0; LANES]; k],
-            totals: vec![[0.0; LANES]; k + 1],
-            full: vec![[[[0.0; LANES]; MAX_AGES]; 2]; k + 1],
+            fert: vec![Lane::splat(1.0); k],
+            mort: vec![Lane::splat(1.0); k],
+            mig: vec![Lane::splat(1.0); k],
+            totals: vec![Lane::splat(0.0); k + 1],
+            full: vec![[[Lane::splat(0.0); MAX_AGES]; 2]; k + 1],
         }
     }
 }
@@ -433,10 +516,87 @@ trait Vx: Copy {
     fn madd(self, b: Self, c: Self) -> Self;
     /// `if x < 0 { 0 } else { x }`.
     fn max0(self) -> Self;
+    /// Bitwise `self | a | b` (to gather sign bits).
+    fn or3(self, a: Self, b: Self) -> Self;
+    /// Whether some lane has its sign bit set.
+    fn any_negative(self) -> bool;
+    /// One fused step ([`fused_step`]) with this lane type.
+    fn fused<const N: usize>(
+        e: &BatchEngine,
+        p: &Prepared,
+        mode: u8,
+        form: u8,
+        m: (&Lane, &Lane, &Lane),
+        from: &LaneCells,
+        to: &mut LaneCells,
+    ) -> Lane {
+        fused_step::<Self, N>(e, p, mode, form, m, from, to)
+    }
+}
+
+/// One step of [`step_fused`] in survival mode `mode` and migration form `form`, the
+/// multipliers `m` (fertility, mortality, migration) read here.
+#[inline(always)]
+fn fused_step<V: Vx, const N: usize>(
+    e: &BatchEngine,
+    p: &Prepared,
+    mode: u8,
+    form: u8,
+    m: (&Lane, &Lane, &Lane),
+    from: &LaneCells,
+    to: &mut LaneCells,
+) -> Lane {
+    let (fm, mm, gm) = (V::load(m.0), V::load(m.1).max0(), V::load(m.2));
+    // Rates: no cell can go below 0 when every rate × multiplier is −1 or more (the survivors
+    // are never negative), checked on the smallest and largest rate (rounding is monotonic).
+    // Counts, even timing: when no migration multiplier is negative, the sign of each cell's
+    // arrivals is the sign of its count, which says which of the two clamps can bind
+    // ([`SIGNED`]).
+    let check = match form {
+        RATES => {
+            let lo = V::splat(p.rate_min).mul(gm).add(V::splat(1.0));
+            let hi = V::splat(p.rate_max).mul(gm).add(V::splat(1.0));
+            if lo.or3(hi, lo).any_negative() {
+                CLAMPED
+            } else {
+                PROVED
+            }
+        }
+        EVEN if !gm.or3(gm, gm).any_negative() => SIGNED,
+        _ => CLAMPED,
+    };
+    macro_rules! fused {
+        ($key:expr; $($m:ident $f:ident $c:ident),*) => {
+            match $key {
+                $(($m, $f, $c) => step_fused::<V, N, $m, $f, $c>(e, p, fm, mm, gm, from, to),)*
+                _ => unreachable!(),
+            }
+        };
+    }
+    let total = fused!((mode, form, check);
+        ONE RATES PROVED, ONE RATES CLAMPED, ONE EVEN SIGNED, ONE EVEN CLAMPED, ONE END CLAMPED,
+        PLAIN RATES PROVED, PLAIN RATES CLAMPED, PLAIN EVEN SIGNED, PLAIN EVEN CLAMPED,
+        PLAIN END CLAMPED,
+        CLAMP RATES PROVED, CLAMP RATES CLAMPED, CLAMP EVEN SIGNED, CLAMP EVEN CLAMPED,
+        CLAMP END CLAMPED
+    );
+    let total = if check == SIGNED && !signed_exact(p, N, gm, from) {
+        None
+    } else {
+        total
+    };
+    match total {
+        Some(t) => t,
+        // The step was not exact: again, with every clamp.
+        None => {
+            fused!((mode, EVEN, CLAMPED); ONE EVEN CLAMPED, PLAIN EVEN CLAMPED, CLAMP EVEN CLAMPED)
+                .unwrap_or_else(|| unreachable!())
+        }
+    }
 }
 
 #[derive(Clone, Copy)]
-struct Portable(Lane);
+struct Portable([f64; LANES]);
 
 impl Vx for Portable {
     #[inline(always)]
@@ -445,11 +605,11 @@ impl Vx for Portable {
     }
     #[inline(always)]
     fn load(p: &Lane) -> Self {
-        Portable(*p)
+        Portable(p.0)
     }
     #[inline(always)]
     fn store(self, p: &mut Lane) {
-        *p = self.0;
+        p.0 = self.0;
     }
     #[inline(always)]
     fn add(self, o: Self) -> Self {
@@ -483,12 +643,24 @@ impl Vx for Portable {
         }
         Portable(r)
     }
+    #[inline(always)]
+    fn or3(self, a: Self, b: Self) -> Self {
+        let mut r = self.0;
+        for l in 0..LANES {
+            r[l] = f64::from_bits(r[l].to_bits() | a.0[l].to_bits() | b.0[l].to_bits());
+        }
+        Portable(r)
+    }
+    #[inline(always)]
+    fn any_negative(self) -> bool {
+        self.0.iter().fold(false, |n, x| n | x.is_sign_negative())
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
 mod simd {
     //! The AVX-512 and AVX2 lane types and kernels (x86-64 only).
-    use super::{by_ages, BatchEngine, Lane, LaneCells, Vx};
+    use super::{by_ages, fused_step, BatchEngine, Lane, LaneCells, Prepared, Vx, Workspace};
     use std::arch::x86_64::*;
 
     #[derive(Clone, Copy)]
@@ -526,6 +698,54 @@ mod simd {
         fn max0(self) -> Self {
             unsafe { Avx512(_mm512_max_pd(self.0, _mm512_setzero_pd())) }
         }
+        #[inline(always)]
+        fn or3(self, a: Self, b: Self) -> Self {
+            // One `vpternlogq` (0xFE: a | b | c).
+            unsafe {
+                let r = _mm512_ternarylogic_epi64::<0xFE>(
+                    _mm512_castpd_si512(self.0),
+                    _mm512_castpd_si512(a.0),
+                    _mm512_castpd_si512(b.0),
+                );
+                Avx512(_mm512_castsi512_pd(r))
+            }
+        }
+        #[inline(always)]
+        fn any_negative(self) -> bool {
+            unsafe {
+                let x = _mm512_castpd_si512(self.0);
+                _mm512_cmplt_epi64_mask(x, _mm512_setzero_si512()) != 0
+            }
+        }
+        #[inline(always)]
+        fn fused<const N: usize>(
+            e: &BatchEngine,
+            p: &Prepared,
+            mode: u8,
+            form: u8,
+            m: (&Lane, &Lane, &Lane),
+            from: &LaneCells,
+            to: &mut LaneCells,
+        ) -> Lane {
+            unsafe { fused_avx512::<N>(e, p, mode, form, m, from, to) }
+        }
+    }
+
+    /// The fused step compiled for AVX-512, out of line: the step then addresses its two
+    /// buffers through its arguments (inlined into the period loop, the compiler selected the
+    /// buffer of every access by the parity of the step).
+    #[target_feature(enable = "avx512f,fma")]
+    #[inline(never)]
+    unsafe fn fused_avx512<const N: usize>(
+        e: &BatchEngine,
+        p: &Prepared,
+        mode: u8,
+        form: u8,
+        m: (&Lane, &Lane, &Lane),
+        from: &LaneCells,
+        to: &mut LaneCells,
+    ) -> Lane {
+        fused_step::<Avx512, N>(e, p, mode, form, m, from, to)
     }
 
     #[derive(Clone, Copy)]
@@ -578,6 +798,19 @@ mod simd {
                 Avx2(_mm256_max_pd(self.0, z), _mm256_max_pd(self.1, z))
             }
         }
+        #[inline(always)]
+        fn or3(self, a: Self, b: Self) -> Self {
+            unsafe {
+                Avx2(
+                    _mm256_or_pd(_mm256_or_pd(self.0, a.0), b.0),
+                    _mm256_or_pd(_mm256_or_pd(self.1, a.1), b.1),
+                )
+            }
+        }
+        #[inline(always)]
+        fn any_negative(self) -> bool {
+            unsafe { _mm256_movemask_pd(_mm256_or_pd(self.0, self.1)) != 0 }
+        }
     }
 
     #[target_feature(enable = "avx512f,fma")]
@@ -588,8 +821,9 @@ mod simd {
         mig: &[Lane],
         totals: &mut [Lane],
         full: Option<&mut [LaneCells]>,
+        ws: &mut Workspace,
     ) {
-        by_ages::<Avx512>(e, fert, mort, mig, totals, full)
+        by_ages::<Avx512>(e, fert, mort, mig, totals, full, ws)
     }
 
     #[target_feature(enable = "avx2,fma")]
@@ -600,8 +834,9 @@ mod simd {
         mig: &[Lane],
         totals: &mut [Lane],
         full: Option<&mut [LaneCells]>,
+        ws: &mut Workspace,
     ) {
-        by_ages::<Avx2>(e, fert, mort, mig, totals, full)
+        by_ages::<Avx2>(e, fert, mort, mig, totals, full, ws)
     }
 }
 
@@ -615,11 +850,12 @@ fn by_ages<V: Vx>(
     mig: &[Lane],
     totals: &mut [Lane],
     full: Option<&mut [LaneCells]>,
+    ws: &mut Workspace,
 ) {
     match e.n {
-        19 => kernel::<V, 19>(e, fert, mort, mig, totals, full),
-        18 => kernel::<V, 18>(e, fert, mort, mig, totals, full),
-        _ => kernel::<V, 0>(e, fert, mort, mig, totals, full),
+        19 => kernel::<V, 19>(e, fert, mort, mig, totals, full, ws),
+        18 => kernel::<V, 18>(e, fert, mort, mig, totals, full, ws),
+        _ => kernel::<V, 0>(e, fert, mort, mig, totals, full, ws),
     }
 }
 
@@ -633,7 +869,7 @@ fn sum_cells<V: Vx>(pop: &LaneCells, n: usize) -> Lane {
             acc[a & 3] = acc[a & 3].add(V::load(&pop[s][a]));
         }
     }
-    let mut total = [0.0; LANES];
+    let mut total = Lane::splat(0.0);
     acc[0].add(acc[1]).add(acc[2].add(acc[3])).store(&mut total);
     total
 }
@@ -646,20 +882,26 @@ fn kernel<V: Vx, const N: usize>(
     mig: &[Lane],
     totals: &mut [Lane],
     mut full: Option<&mut [LaneCells]>,
+    ws: &mut Workspace,
 ) {
     // N = 0: the number of age groups is read at run time; else it is the constant N (the
     // compiler then unrolls the loops over ages).
     let n = if N == 0 { e.n.clamp(4, MAX_AGES) } else { N };
-    // The base population in every lane and its total are prepared once, in `new`.
-    let mut buf_a: LaneCells = e.base_lanes;
-    let mut buf_b: LaneCells = [[[0.0; LANES]; MAX_AGES]; 2];
+    // The base population in every lane and its total are prepared once, in `new`; the first
+    // step reads it there, later steps alternate between the workspace's two buffers.
+    let [buf_a, buf_b] = &mut ws.bufs;
     totals[0] = e.base_total;
     if let Some(f) = full.as_deref_mut() {
-        f[0] = buf_a;
+        f[0] = e.base_lanes;
     }
-    // The two buffers swap roles every step (references swapped, nothing copied).
-    let (mut from, mut to) = (&mut buf_a, &mut buf_b);
     for (k, p) in e.periods.iter().enumerate() {
+        let (from, to): (&LaneCells, &mut LaneCells) = if k == 0 {
+            (&e.base_lanes, &mut *buf_a)
+        } else if k % 2 == 1 {
+            (&*buf_a, &mut *buf_b)
+        } else {
+            (&*buf_b, &mut *buf_a)
+        };
         // A negative mortality multiplier acts as 0 (survival 1), as `clamp` does in the scalar.
         let (fm, mm, gm) = (
             V::load(&fert[k]),
@@ -690,16 +932,7 @@ fn kernel<V: Vx, const N: usize>(
                 MigrationForm::Counts(Timing::Even) => EVEN,
                 MigrationForm::Counts(Timing::End) => END,
             };
-            macro_rules! fused {
-                ($($m:ident $f:ident),*) => {
-                    match (mode, form) {
-                        $(($m, $f) => step_fused::<V, N, $m, $f>(e, p, fm, mm, gm, from, to),)*
-                        _ => unreachable!(),
-                    }
-                };
-            }
-            fused!(ONE RATES, ONE EVEN, ONE END, PLAIN RATES, PLAIN EVEN, PLAIN END,
-                CLAMP RATES, CLAMP EVEN, CLAMP END)
+            V::fused::<N>(e, p, mode, form, (&fert[k], &mort[k], &mig[k]), from, to)
         } else {
             match mode {
                 ONE => step_lanes::<V, N, ONE>(e, p, n, fm, mm, gm, from, to),
@@ -711,7 +944,6 @@ fn kernel<V: Vx, const N: usize>(
         if let Some(f) = full.as_deref_mut() {
             f[k + 1] = *to;
         }
-        std::mem::swap(&mut from, &mut to);
     }
 }
 
@@ -735,7 +967,7 @@ const END: u8 = 2;
 #[cfg_attr(not(debug_assertions), inline(always))]
 #[cfg_attr(debug_assertions, inline(never))]
 #[allow(clippy::too_many_arguments)]
-fn step_fused<V: Vx, const N: usize, const MODE: u8, const FORM: u8>(
+fn step_fused<V: Vx, const N: usize, const MODE: u8, const FORM: u8, const CHECK: u8>(
     e: &BatchEngine,
     p: &Prepared,
     fm: V,
@@ -743,7 +975,7 @@ fn step_fused<V: Vx, const N: usize, const MODE: u8, const FORM: u8>(
     gm: V,
     from: &LaneCells,
     to: &mut LaneCells,
-) -> Lane {
+) -> Option<Lane> {
     let asfr = e.fertility == FertilityMethod::Asfr;
     let zero = V::splat(0.0);
     let mut acc = [zero; 4];
@@ -763,13 +995,17 @@ fn step_fused<V: Vx, const N: usize, const MODE: u8, const FORM: u8>(
             acc,
             fsum,
             u_prev: u,
-            b_prev: if FORM == EVEN { u.max0() } else { u },
+            b_prev: if FORM == EVEN && CHECK == CLAMPED {
+                u.max0()
+            } else {
+                u
+            },
         };
         // Unrolled by hand (constant ages keep the partial sums in registers).
         macro_rules! ages {
             ($($a:literal)*) => {
                 $(if $a < N {
-                    cell::<V, N, MODE, FORM>($a, s, asfr, p, mm, gm, pf, out, &mut sw);
+                    cell::<V, N, MODE, FORM, CHECK>($a, s, asfr, p, mm, gm, pf, out, &mut sw);
                 })*
             };
         }
@@ -799,10 +1035,38 @@ fn step_fused<V: Vx, const N: usize, const MODE: u8, const FORM: u8>(
         v.store(&mut to[s][0]);
         acc[s] = acc[s].add(v);
     }
-    let mut total = [0.0; LANES];
+    let mut total = Lane::splat(0.0);
     acc[0].add(acc[1]).add(acc[2].add(acc[3])).store(&mut total);
-    total
+    Some(total)
 }
+
+/// Whether a [`SIGNED`] step was exact: the start value below every cell with arrivals > 0
+/// (the open group's base for the open group) is ≥ 0, the same sums as in [`cell`].
+#[inline(always)]
+fn signed_exact<V: Vx>(p: &Prepared, n: usize, gm: V, from: &LaneCells) -> bool {
+    let mut signs = V::splat(0.0);
+    for &(s, a) in &p.positive[..p.positives] {
+        let (s, a) = (s as usize, a as usize);
+        let h = |i: usize| V::splat(p.end_mig[s][i]).mul(gm);
+        let mut u = V::load(&from[s][a - 1]).add(h(a - 1));
+        if a == n - 1 {
+            u = u.add(V::load(&from[s][a])).add(h(a));
+        }
+        signs = signs.or3(u, u);
+    }
+    !signs.any_negative()
+}
+
+/// Clamping in the fused step: every `max(x, 0)` applied.
+const CLAMPED: u8 = 0;
+/// Clamping in the fused step: none needed (shown before the step).
+const PROVED: u8 = 1;
+/// Clamping in the fused step, even timing, every migration multiplier ≥ 0: one clamp per
+/// cell, `max(u·S + h, 0)` with `u` the unclamped start value of the group below. With arrivals
+/// `h ≤ 0` this equals the clamped step's `max(max(u, 0)·S + h, 0)` exactly (S ≥ 0: when u < 0
+/// both are 0); with `h > 0` it does when u ≥ 0, which [`signed_exact`] checks after the sweep
+/// for the few cells with positive counts. If one is negative the step is redone [`CLAMPED`].
+const SIGNED: u8 = 2;
 
 /// The running state of a fused sweep over the ages of one sex.
 #[derive(Clone, Copy)]
@@ -820,7 +1084,7 @@ struct Sweep<V> {
 /// Cell `a` (1 ≤ a < N) of sex `s` in [`step_fused`].
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn cell<V: Vx, const N: usize, const MODE: u8, const FORM: u8>(
+fn cell<V: Vx, const N: usize, const MODE: u8, const FORM: u8, const CHECK: u8>(
     a: usize,
     s: usize,
     asfr: bool,
@@ -839,41 +1103,61 @@ fn cell<V: Vx, const N: usize, const MODE: u8, const FORM: u8>(
         RATES => zero,
         _ => V::splat(p.end_mig[s][a]).mul(gm),
     };
-    let (base, u, b) = if a == last {
+    let (base, u) = if a == last {
         let base = match FORM {
-            EVEN => sw.u_prev.add(pa).add(h).max0(),
+            EVEN => sw.u_prev.add(pa).add(h),
             _ => sw.b_prev.add(pa),
         };
-        (base, zero, zero)
+        (base, zero)
     } else if FORM == EVEN {
         let u = pa.add(h);
-        (sw.b_prev, u, u.max0())
+        (
+            if CHECK == SIGNED {
+                sw.u_prev
+            } else {
+                sw.b_prev
+            },
+            u,
+        )
     } else {
-        (sw.b_prev, pa, pa)
+        (sw.b_prev, pa)
+    };
+    let base = if FORM == EVEN && CHECK == CLAMPED && a == last {
+        base.max0()
+    } else {
+        base
     };
     let v = if FORM == RATES {
         let surv = base.mul(sv);
         let rate = V::splat(p.migration[s][a]).mul(gm);
-        surv.madd(rate, surv).max0()
+        surv.madd(rate, surv)
     } else {
-        base.madd(sv, h).max0()
+        base.madd(sv, h)
+    };
+    let v = if CHECK == PROVED { v } else { v.max0() };
+    // The clamped start value of this group, for the fertility term and the next cell.
+    let fertile = s == 1 && (FERTILE_FIRST..=FERTILE_LAST).contains(&a);
+    let b = if FORM == EVEN && (CHECK == CLAMPED || fertile) {
+        u.max0()
+    } else {
+        u
     };
     v.store(&mut out[a]);
     sw.acc[a & 3] = sw.acc[a & 3].add(v);
-    if s == 1 && (FERTILE_FIRST..=FERTILE_LAST).contains(&a) {
+    if fertile {
         sw.fsum[a & 1] = if asfr {
             V::splat(p.asfr[a]).madd(b.add(v), sw.fsum[a & 1])
         } else {
             sw.fsum[a & 1].add(v)
         };
     }
-    sw.u_prev = u;
+    sw.u_prev = if a == last { zero } else { u };
     sw.b_prev = b;
 }
 
 #[inline(always)]
 fn splat(v: f64) -> Lane {
-    [v; LANES]
+    Lane::splat(v)
 }
 
 /// Survival mode: every mortality multiplier is 1 (S shared by all lanes).
