@@ -134,9 +134,6 @@ struct Prepared {
     /// The smallest and largest migration rate or count of the period (cells in use).
     rate_min: f64,
     rate_max: f64,
-    /// The cells (sex, age) with a count > 0 (counts form), the first `positives` of them.
-    positive: [(u8, u8); 2 * MAX_AGES],
-    positives: usize,
     /// start share × counts (counts form), the part arriving at the start of the step.
     start_mig: Cells,
     /// end share × counts (counts form), the part arriving at the end.
@@ -145,21 +142,6 @@ struct Prepared {
     birth_start_mig: [f64; MAX_AGES],
     flows: Cells,
     has_flows: bool,
-}
-
-/// The cells (sex, age ≥ 1 of `n`) whose count is > 0, and how many there are.
-fn positive_cells(migration: &Cells, n: usize) -> ([(u8, u8); 2 * MAX_AGES], usize) {
-    let mut out = [(0, 0); 2 * MAX_AGES];
-    let mut k = 0;
-    for (s, row) in migration.iter().enumerate() {
-        for (a, &c) in row.iter().enumerate().take(n).skip(1) {
-            if c > 0.0 {
-                out[k] = (s as u8, a as u8);
-                k += 1;
-            }
-        }
-    }
-    (out, k)
 }
 
 /// A validated model and base population prepared for batched projection.
@@ -250,8 +232,6 @@ impl BatchEngine {
                         .iter()
                         .flat_map(|x| x[..n].iter())
                         .fold(f64::NEG_INFINITY, |a: f64, &b| a.max(b)),
-                    positive: positive_cells(&p.migration, n).0,
-                    positives: positive_cells(&p.migration, n).1,
                     start_mig,
                     end_mig,
                     birth_start_mig,
@@ -520,7 +500,9 @@ trait Vx: Copy {
     fn or3(self, a: Self, b: Self) -> Self;
     /// Whether some lane has its sign bit set.
     fn any_negative(self) -> bool;
-    /// One fused step ([`fused_step`]) with this lane type.
+    /// One fused step ([`fused_step`]) with this lane type (inlined into the kernel, which the
+    /// `#[target_feature]` functions compile for their instruction set).
+    #[inline(always)]
     fn fused<const N: usize>(
         e: &BatchEngine,
         p: &Prepared,
@@ -548,51 +530,33 @@ fn fused_step<V: Vx, const N: usize>(
 ) -> Lane {
     let (fm, mm, gm) = (V::load(m.0), V::load(m.1).max0(), V::load(m.2));
     // Rates: no cell can go below 0 when every rate × multiplier is −1 or more (the survivors
-    // are never negative), checked on the smallest and largest rate (rounding is monotonic).
-    // Counts, even timing: when no migration multiplier is negative, the sign of each cell's
-    // arrivals is the sign of its count, which says which of the two clamps can bind
-    // ([`SIGNED`]).
-    let check = match form {
-        RATES => {
-            let lo = V::splat(p.rate_min).mul(gm).add(V::splat(1.0));
-            let hi = V::splat(p.rate_max).mul(gm).add(V::splat(1.0));
-            if lo.or3(hi, lo).any_negative() {
-                CLAMPED
-            } else {
-                PROVED
-            }
+    // are never negative), checked on the smallest and largest rate (rounding is monotonic), and
+    // the step then has no clamp. Counts: a cell's arrivals can take it below 0 (it does in a
+    // shrinking population with fixed out-migration), so every clamp is applied.
+    let check = if form == RATES {
+        let lo = V::splat(p.rate_min).mul(gm).add(V::splat(1.0));
+        let hi = V::splat(p.rate_max).mul(gm).add(V::splat(1.0));
+        if lo.or3(hi, lo).any_negative() {
+            CLAMPED
+        } else {
+            PROVED
         }
-        EVEN if !gm.or3(gm, gm).any_negative() => SIGNED,
-        _ => CLAMPED,
+    } else {
+        CLAMPED
     };
     macro_rules! fused {
-        ($key:expr; $($m:ident $f:ident $c:ident),*) => {
-            match $key {
+        ($($m:ident $f:ident $c:ident),*) => {
+            match (mode, form, check) {
                 $(($m, $f, $c) => step_fused::<V, N, $m, $f, $c>(e, p, fm, mm, gm, from, to),)*
                 _ => unreachable!(),
             }
         };
     }
-    let total = fused!((mode, form, check);
-        ONE RATES PROVED, ONE RATES CLAMPED, ONE EVEN SIGNED, ONE EVEN CLAMPED, ONE END CLAMPED,
-        PLAIN RATES PROVED, PLAIN RATES CLAMPED, PLAIN EVEN SIGNED, PLAIN EVEN CLAMPED,
-        PLAIN END CLAMPED,
-        CLAMP RATES PROVED, CLAMP RATES CLAMPED, CLAMP EVEN SIGNED, CLAMP EVEN CLAMPED,
-        CLAMP END CLAMPED
-    );
-    let total = if check == SIGNED && !signed_exact(p, N, gm, from) {
-        None
-    } else {
-        total
-    };
-    match total {
-        Some(t) => t,
-        // The step was not exact: again, with every clamp.
-        None => {
-            fused!((mode, EVEN, CLAMPED); ONE EVEN CLAMPED, PLAIN EVEN CLAMPED, CLAMP EVEN CLAMPED)
-                .unwrap_or_else(|| unreachable!())
-        }
-    }
+    fused!(
+        ONE RATES PROVED, ONE RATES CLAMPED, ONE EVEN CLAMPED, ONE END CLAMPED,
+        PLAIN RATES PROVED, PLAIN RATES CLAMPED, PLAIN EVEN CLAMPED, PLAIN END CLAMPED,
+        CLAMP RATES PROVED, CLAMP RATES CLAMPED, CLAMP EVEN CLAMPED, CLAMP END CLAMPED
+    )
 }
 
 #[derive(Clone, Copy)]
@@ -660,7 +624,7 @@ impl Vx for Portable {
 #[cfg(target_arch = "x86_64")]
 mod simd {
     //! The AVX-512 and AVX2 lane types and kernels (x86-64 only).
-    use super::{by_ages, fused_step, BatchEngine, Lane, LaneCells, Prepared, Vx, Workspace};
+    use super::{by_ages, BatchEngine, Lane, LaneCells, Vx, Workspace};
     use std::arch::x86_64::*;
 
     #[derive(Clone, Copy)]
@@ -717,35 +681,6 @@ mod simd {
                 _mm512_cmplt_epi64_mask(x, _mm512_setzero_si512()) != 0
             }
         }
-        #[inline(always)]
-        fn fused<const N: usize>(
-            e: &BatchEngine,
-            p: &Prepared,
-            mode: u8,
-            form: u8,
-            m: (&Lane, &Lane, &Lane),
-            from: &LaneCells,
-            to: &mut LaneCells,
-        ) -> Lane {
-            unsafe { fused_avx512::<N>(e, p, mode, form, m, from, to) }
-        }
-    }
-
-    /// The fused step compiled for AVX-512, out of line: the step then addresses its two
-    /// buffers through its arguments (inlined into the period loop, the compiler selected the
-    /// buffer of every access by the parity of the step).
-    #[target_feature(enable = "avx512f,fma")]
-    #[inline(never)]
-    unsafe fn fused_avx512<const N: usize>(
-        e: &BatchEngine,
-        p: &Prepared,
-        mode: u8,
-        form: u8,
-        m: (&Lane, &Lane, &Lane),
-        from: &LaneCells,
-        to: &mut LaneCells,
-    ) -> Lane {
-        fused_step::<Avx512, N>(e, p, mode, form, m, from, to)
     }
 
     #[derive(Clone, Copy)]
@@ -975,7 +910,7 @@ fn step_fused<V: Vx, const N: usize, const MODE: u8, const FORM: u8, const CHECK
     gm: V,
     from: &LaneCells,
     to: &mut LaneCells,
-) -> Option<Lane> {
+) -> Lane {
     let asfr = e.fertility == FertilityMethod::Asfr;
     let zero = V::splat(0.0);
     let mut acc = [zero; 4];
@@ -995,11 +930,7 @@ fn step_fused<V: Vx, const N: usize, const MODE: u8, const FORM: u8, const CHECK
             acc,
             fsum,
             u_prev: u,
-            b_prev: if FORM == EVEN && CHECK == CLAMPED {
-                u.max0()
-            } else {
-                u
-            },
+            b_prev: if FORM == EVEN { u.max0() } else { u },
         };
         // Unrolled by hand (constant ages keep the partial sums in registers).
         macro_rules! ages {
@@ -1037,36 +968,13 @@ fn step_fused<V: Vx, const N: usize, const MODE: u8, const FORM: u8, const CHECK
     }
     let mut total = Lane::splat(0.0);
     acc[0].add(acc[1]).add(acc[2].add(acc[3])).store(&mut total);
-    Some(total)
-}
-
-/// Whether a [`SIGNED`] step was exact: the start value below every cell with arrivals > 0
-/// (the open group's base for the open group) is ≥ 0, the same sums as in [`cell`].
-#[inline(always)]
-fn signed_exact<V: Vx>(p: &Prepared, n: usize, gm: V, from: &LaneCells) -> bool {
-    let mut signs = V::splat(0.0);
-    for &(s, a) in &p.positive[..p.positives] {
-        let (s, a) = (s as usize, a as usize);
-        let h = |i: usize| V::splat(p.end_mig[s][i]).mul(gm);
-        let mut u = V::load(&from[s][a - 1]).add(h(a - 1));
-        if a == n - 1 {
-            u = u.add(V::load(&from[s][a])).add(h(a));
-        }
-        signs = signs.or3(u, u);
-    }
-    !signs.any_negative()
+    total
 }
 
 /// Clamping in the fused step: every `max(x, 0)` applied.
 const CLAMPED: u8 = 0;
 /// Clamping in the fused step: none needed (shown before the step).
 const PROVED: u8 = 1;
-/// Clamping in the fused step, even timing, every migration multiplier ≥ 0: one clamp per
-/// cell, `max(u·S + h, 0)` with `u` the unclamped start value of the group below. With arrivals
-/// `h ≤ 0` this equals the clamped step's `max(max(u, 0)·S + h, 0)` exactly (S ≥ 0: when u < 0
-/// both are 0); with `h > 0` it does when u ≥ 0, which [`signed_exact`] checks after the sweep
-/// for the few cells with positive counts. If one is negative the step is redone [`CLAMPED`].
-const SIGNED: u8 = 2;
 
 /// The running state of a fused sweep over the ages of one sex.
 #[derive(Clone, Copy)]
@@ -1111,18 +1019,11 @@ fn cell<V: Vx, const N: usize, const MODE: u8, const FORM: u8, const CHECK: u8>(
         (base, zero)
     } else if FORM == EVEN {
         let u = pa.add(h);
-        (
-            if CHECK == SIGNED {
-                sw.u_prev
-            } else {
-                sw.b_prev
-            },
-            u,
-        )
+        (sw.b_prev, u)
     } else {
         (sw.b_prev, pa)
     };
-    let base = if FORM == EVEN && CHECK == CLAMPED && a == last {
+    let base = if FORM == EVEN && a == last {
         base.max0()
     } else {
         base
@@ -1137,11 +1038,7 @@ fn cell<V: Vx, const N: usize, const MODE: u8, const FORM: u8, const CHECK: u8>(
     let v = if CHECK == PROVED { v } else { v.max0() };
     // The clamped start value of this group, for the fertility term and the next cell.
     let fertile = s == 1 && (FERTILE_FIRST..=FERTILE_LAST).contains(&a);
-    let b = if FORM == EVEN && (CHECK == CLAMPED || fertile) {
-        u.max0()
-    } else {
-        u
-    };
+    let b = if FORM == EVEN { u.max0() } else { u };
     v.store(&mut out[a]);
     sw.acc[a & 3] = sw.acc[a & 3].add(v);
     if fertile {
@@ -1308,6 +1205,79 @@ fn step_lanes<V: Vx, const N: usize, const MODE: u8>(
         for s in 0..2 {
             let v = V::splat(p.end_mig[s][0]).madd(gm, V::load(&to[s][0]));
             v.max0().store(&mut to[s][0]);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Period;
+    use crate::grid::AgeGroups;
+
+    /// A rates step run unclamped ([`PROVED`]) equals the clamped step bit for bit when every
+    /// rate × multiplier is −1 or more (an invariant of the arithmetic; the inputs are arbitrary
+    /// values of the right signs and sizes, not data).
+    #[test]
+    fn unclamped_rates_step_equals_clamped_step() {
+        let ages = AgeGroups::JAPAN;
+        let n = ages.len();
+        let mut p = Period::null(2015);
+        p.cwr = 0.2;
+        let mut base = [[0.0; MAX_AGES]; 2];
+        for s in 0..2 {
+            for a in 0..n {
+                p.survival[s][a] = 1.0 - 0.01 * (a as f64 + 1.0) - 0.002 * s as f64;
+                // Rates from −0.45 to +0.12, both signs.
+                p.migration[s][a] = 0.12 - 0.03 * ((a * 7 + s) % 20) as f64;
+                base[s][a] = 100.0 + 13.0 * a as f64 + s as f64;
+            }
+        }
+        let model = Model {
+            ages,
+            fertility: FertilityMethod::Cwr,
+            migration: MigrationForm::Rates,
+            base_year: 2015,
+            periods: vec![p],
+        };
+        let e = BatchEngine::new(&model, &base).unwrap();
+        let prepared = &e.periods[0];
+        let lanes = |lo: f64, step: f64| {
+            let mut x = Lane::splat(0.0);
+            for (l, v) in x.iter_mut().enumerate() {
+                *v = lo + step * l as f64;
+            }
+            Portable::load(&x)
+        };
+        let (fm, mm, gm) = (lanes(0.8, 0.05), lanes(0.5, 0.1), lanes(-1.0, 0.4));
+        let mut proved = [[Lane::splat(0.0); MAX_AGES]; 2];
+        let mut clamped = proved;
+        let t1 = step_fused::<Portable, 19, PLAIN, RATES, PROVED>(
+            &e,
+            prepared,
+            fm,
+            mm,
+            gm,
+            &e.base_lanes,
+            &mut proved,
+        );
+        let t2 = step_fused::<Portable, 19, PLAIN, RATES, CLAMPED>(
+            &e,
+            prepared,
+            fm,
+            mm,
+            gm,
+            &e.base_lanes,
+            &mut clamped,
+        );
+        assert_eq!(t1.map(f64::to_bits), t2.map(f64::to_bits));
+        for s in 0..2 {
+            for a in 0..n {
+                assert_eq!(
+                    proved[s][a].map(f64::to_bits),
+                    clamped[s][a].map(f64::to_bits)
+                );
+            }
         }
     }
 }
