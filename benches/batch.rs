@@ -7,7 +7,7 @@
 //!   IPSS 2015→2020 residual migration. One group per instruction set the CPU has.
 //! - `lanes/<isa>/kama_cwr_2015_2065`: the same on the IPSS-consistent Kama scenario (CWR, rates,
 //!   10 steps).
-//! - `all_cores/asfr_counts_19x2x9`: `BatchEngine::totals` over 65,536 variants on every core
+//! - `all_cores/asfr_counts_19x2x9`: `BatchEngine::totals_into` over 65,536 variants on every core
 //!   (rayon), multipliers filled per variant as `jinko batch` does.
 //! - `scalar/asfr_counts_19x2x9`: the scalar engine (`project_into`) on the same model, for scale.
 
@@ -90,17 +90,18 @@ fn bench(c: &mut Criterion) {
     group.throughput(Throughput::Elements(N as u64));
     group.sample_size(20);
     let progress = Progress::hidden();
+    let mut out = vec![0.0; N * engine.years_len()];
     group.bench_function("asfr_counts_19x2x9", |b| {
         b.iter(|| {
-            let t = engine.totals(
-                N,
+            engine.totals_into(
+                &mut out,
                 |i, m| {
                     let u = (i % 1000) as f64 / 1000.0;
                     m.scale(0.9 + 0.2 * u, 1.1 - 0.2 * u, 0.8 + 0.4 * u);
                 },
                 &progress,
             );
-            black_box(t[t.len() - 1])
+            black_box(out[out.len() - 1])
         })
     });
     group.finish();
