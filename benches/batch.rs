@@ -10,6 +10,9 @@
 //! - `all_cores/asfr_counts_19x2x9`: `BatchEngine::totals_into` over 65,536 variants on every core
 //!   (rayon), multipliers filled per variant as `jinko batch` does.
 //! - `scalar/asfr_counts_19x2x9`: the scalar engine (`project_into`) on the same model, for scale.
+//! - `machine/<op>512`: the core's own rate of 512-bit `f64` operations (fused multiply–add,
+//!   add, max), in operations per second, when the CPU has AVX-512: the ceiling the batched
+//!   kernel's seven operations per cell and lane group are measured against.
 
 mod common;
 
@@ -120,5 +123,49 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+/// Sixteen independent chains of one 512-bit operation, `rounds` times: enough chains to cover
+/// the operation's latency, so the time is its throughput.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn op_chains(op: u8, rounds: usize) -> f64 {
+    use std::arch::x86_64::*;
+    let mut x = [_mm512_set1_pd(1.0); 16];
+    let (y, z) = (
+        _mm512_set1_pd(black_box(0.999_999)),
+        _mm512_set1_pd(black_box(1e-9)),
+    );
+    for _ in 0..rounds {
+        for v in x.iter_mut() {
+            *v = match op {
+                0 => _mm512_fmadd_pd(*v, y, z),
+                1 => _mm512_add_pd(*v, z),
+                _ => _mm512_max_pd(*v, z),
+            };
+        }
+    }
+    let mut sum = x[0];
+    for v in &x[1..] {
+        sum = _mm512_add_pd(sum, *v);
+    }
+    _mm512_reduce_add_pd(sum)
+}
+
+fn bench_machine(c: &mut Criterion) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if !Isa::Avx512.available() {
+            return;
+        }
+        const ROUNDS: usize = 10_000;
+        let mut group = c.benchmark_group("machine");
+        group.throughput(Throughput::Elements((16 * ROUNDS) as u64));
+        for (op, name) in [(0u8, "fma512"), (1, "add512"), (2, "max512")] {
+            // SAFETY: the CPU reports AVX-512F.
+            group.bench_function(name, |b| b.iter(|| unsafe { op_chains(op, ROUNDS) }));
+        }
+        group.finish();
+    }
+}
+
+criterion_group!(benches, bench, bench_machine);
 criterion_main!(benches);
