@@ -12,7 +12,7 @@
 //! migration) are not tracked, only populations and totals. The kernel is compiled with the
 //! number of age groups as a constant for the 19-group Japanese grid and the 18-group textbook
 //! one (loops unrolled), and with a run-time count otherwise. For those two grids, a period
-//! without flows is one fused sweep over the cells ([`step_fused`]: survival, migration, the
+//! without flows is one fused sweep over the cells (`step_fused`: survival, migration, the
 //! fertility terms, births and the total in one pass, ages unrolled by hand); other periods
 //! take the general step and a separate sum. A rates step whose every rate × multiplier is −1
 //! or more (always, for a valid model) has no clamp to apply and runs without one.
