@@ -139,8 +139,7 @@ struct Prepared {
     /// Net migration rates (rates form) or counts.
     migration: Cells,
     /// The smallest and largest migration rate or count of the period (cells in use).
-    rate_min: f64,
-    rate_max: f64,
+    rate_range: (f64, f64),
     /// start share × counts (counts form), the part arriving at the start of the step.
     start_mig: Cells,
     /// end share × counts (counts form), the part arriving at the end.
@@ -229,16 +228,13 @@ impl BatchEngine {
                     male_share: sigma / (1.0 + sigma),
                     female_share: 1.0 / (1.0 + sigma),
                     migration: p.migration,
-                    rate_min: p
+                    rate_range: p
                         .migration
                         .iter()
                         .flat_map(|x| x[..n].iter())
-                        .fold(f64::INFINITY, |a: f64, &b| a.min(b)),
-                    rate_max: p
-                        .migration
-                        .iter()
-                        .flat_map(|x| x[..n].iter())
-                        .fold(f64::NEG_INFINITY, |a: f64, &b| a.max(b)),
+                        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &r| {
+                            (lo.min(r), hi.max(r))
+                        }),
                     start_mig,
                     end_mig,
                     birth_start_mig,
@@ -250,7 +246,7 @@ impl BatchEngine {
         let mut base_lanes = [[Lane::splat(0.0); MAX_AGES]; 2];
         for s in 0..2 {
             for a in 0..n {
-                base_lanes[s][a] = splat(base[s][a]);
+                base_lanes[s][a] = Lane::splat(base[s][a]);
             }
         }
         let base_total = sum_cells::<Portable>(&base_lanes, n);
@@ -519,47 +515,31 @@ trait Vx: Copy {
     fn madd(self, b: Self, c: Self) -> Self;
     /// `if x < 0 { 0 } else { x }`.
     fn max0(self) -> Self;
-    /// Bitwise `self | a | b` (to gather sign bits).
-    fn or3(self, a: Self, b: Self) -> Self;
     /// Whether some lane has its sign bit set.
     fn any_negative(self) -> bool;
-    /// One fused step ([`fused_step`]) with this lane type (inlined into the kernel, which the
-    /// `#[target_feature]` functions compile for their instruction set).
-    #[inline(always)]
-    fn fused<const N: usize>(
-        e: &BatchEngine,
-        p: &Prepared,
-        mode: u8,
-        form: u8,
-        m: (&Lane, &Lane, &Lane),
-        from: &LaneCells,
-        to: &mut LaneCells,
-    ) -> Lane {
-        fused_step::<Self, N>(e, p, mode, form, m, from, to)
-    }
 }
 
-/// One step of [`step_fused`] in survival mode `mode` and migration form `form`, the
-/// multipliers `m` (fertility, mortality, migration) read here.
+/// One step of [`step_fused`] in survival mode `mode` and migration form `form`, with the
+/// period's fertility, mortality (≥ 0) and migration multipliers.
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 fn fused_step<V: Vx, const N: usize>(
     e: &BatchEngine,
     p: &Prepared,
     mode: u8,
     form: u8,
-    m: (&Lane, &Lane, &Lane),
+    (fm, mm, gm): (V, V, V),
     from: &LaneCells,
     to: &mut LaneCells,
 ) -> Lane {
-    let (fm, mm, gm) = (V::load(m.0), V::load(m.1).max0(), V::load(m.2));
     // Rates: no cell can go below 0 when every rate × multiplier is −1 or more (the survivors
     // are never negative), checked on the smallest and largest rate (rounding is monotonic), and
     // the step then has no clamp. Counts: a cell's arrivals can take it below 0 (it does in a
     // shrinking population with fixed out-migration), so every clamp is applied.
     let check = if form == RATES {
-        let lo = V::splat(p.rate_min).mul(gm).add(V::splat(1.0));
-        let hi = V::splat(p.rate_max).mul(gm).add(V::splat(1.0));
-        if lo.or3(hi, lo).any_negative() {
+        let lo = V::splat(p.rate_range.0).mul(gm).add(V::splat(1.0));
+        let hi = V::splat(p.rate_range.1).mul(gm).add(V::splat(1.0));
+        if lo.any_negative() || hi.any_negative() {
             CLAMPED
         } else {
             PROVED
@@ -631,14 +611,6 @@ impl Vx for Portable {
         Portable(r)
     }
     #[inline(always)]
-    fn or3(self, a: Self, b: Self) -> Self {
-        let mut r = self.0;
-        for l in 0..LANES {
-            r[l] = f64::from_bits(r[l].to_bits() | a.0[l].to_bits() | b.0[l].to_bits());
-        }
-        Portable(r)
-    }
-    #[inline(always)]
     fn any_negative(self) -> bool {
         self.0.iter().fold(false, |n, x| n | x.is_sign_negative())
     }
@@ -684,18 +656,6 @@ mod simd {
         #[inline(always)]
         fn max0(self) -> Self {
             unsafe { Avx512(_mm512_max_pd(self.0, _mm512_setzero_pd())) }
-        }
-        #[inline(always)]
-        fn or3(self, a: Self, b: Self) -> Self {
-            // One `vpternlogq` (0xFE: a | b | c).
-            unsafe {
-                let r = _mm512_ternarylogic_epi64::<0xFE>(
-                    _mm512_castpd_si512(self.0),
-                    _mm512_castpd_si512(a.0),
-                    _mm512_castpd_si512(b.0),
-                );
-                Avx512(_mm512_castsi512_pd(r))
-            }
         }
         #[inline(always)]
         fn any_negative(self) -> bool {
@@ -754,15 +714,6 @@ mod simd {
             unsafe {
                 let z = _mm256_setzero_pd();
                 Avx2(_mm256_max_pd(self.0, z), _mm256_max_pd(self.1, z))
-            }
-        }
-        #[inline(always)]
-        fn or3(self, a: Self, b: Self) -> Self {
-            unsafe {
-                Avx2(
-                    _mm256_or_pd(_mm256_or_pd(self.0, a.0), b.0),
-                    _mm256_or_pd(_mm256_or_pd(self.1, a.1), b.1),
-                )
             }
         }
         #[inline(always)]
@@ -890,7 +841,7 @@ fn kernel<V: Vx, const N: usize>(
                 MigrationForm::Counts(Timing::Even) => EVEN,
                 MigrationForm::Counts(Timing::End) => END,
             };
-            V::fused::<N>(e, p, mode, form, (&fert[k], &mort[k], &mig[k]), from, to)
+            fused_step::<V, N>(e, p, mode, form, (fm, mm, gm), from, to)
         } else {
             match mode {
                 ONE => step_lanes::<V, N, ONE>(e, p, n, fm, mm, gm, from, to),
@@ -1034,22 +985,17 @@ fn cell<V: Vx, const N: usize, const MODE: u8, const FORM: u8, const CHECK: u8>(
         RATES => zero,
         _ => V::splat(p.end_mig[s][a]).mul(gm),
     };
-    let (base, u) = if a == last {
+    let (base, u, b) = if a == last {
         let base = match FORM {
-            EVEN => sw.u_prev.add(pa).add(h),
+            EVEN => sw.u_prev.add(pa).add(h).max0(),
             _ => sw.b_prev.add(pa),
         };
-        (base, zero)
+        (base, zero, zero)
     } else if FORM == EVEN {
         let u = pa.add(h);
-        (sw.b_prev, u)
+        (sw.b_prev, u, u.max0())
     } else {
-        (sw.b_prev, pa)
-    };
-    let base = if FORM == EVEN && a == last {
-        base.max0()
-    } else {
-        base
+        (sw.b_prev, pa, pa)
     };
     let v = if FORM == RATES {
         let surv = base.mul(sv);
@@ -1059,25 +1005,17 @@ fn cell<V: Vx, const N: usize, const MODE: u8, const FORM: u8, const CHECK: u8>(
         base.madd(sv, h)
     };
     let v = if CHECK == PROVED { v } else { v.max0() };
-    // The clamped start value of this group, for the fertility term and the next cell.
-    let fertile = s == 1 && (FERTILE_FIRST..=FERTILE_LAST).contains(&a);
-    let b = if FORM == EVEN { u.max0() } else { u };
     v.store(&mut out[a]);
     sw.acc[a & 3] = sw.acc[a & 3].add(v);
-    if fertile {
+    if s == 1 && (FERTILE_FIRST..=FERTILE_LAST).contains(&a) {
         sw.fsum[a & 1] = if asfr {
             V::splat(p.asfr[a]).madd(b.add(v), sw.fsum[a & 1])
         } else {
             sw.fsum[a & 1].add(v)
         };
     }
-    sw.u_prev = if a == last { zero } else { u };
+    sw.u_prev = u;
     sw.b_prev = b;
-}
-
-#[inline(always)]
-fn splat(v: f64) -> Lane {
-    Lane::splat(v)
 }
 
 /// Survival mode: every mortality multiplier is 1 (S shared by all lanes).
