@@ -9,7 +9,8 @@
 //!   10 steps).
 //! - `all_cores/asfr_counts_19x2x9`: `BatchEngine::totals_into` over 65,536 variants on every core
 //!   (rayon), multipliers filled per variant as `jinko batch` does.
-//! - `scalar/asfr_counts_19x2x9`: the scalar engine (`project_into`) on the same model, for scale.
+//! - The scalar engine on the same model, for scale, is `project/asfr_counts_19x2x9` in
+//!   `benches/engine.rs`.
 //! - `machine/<op>512`: the core's own rate of 512-bit `f64` operations (fused multiply–add,
 //!   add, max), in operations per second, when the CPU has AVX-512: the ceiling the batched
 //!   kernel's seven operations per cell and lane group are measured against.
@@ -20,8 +21,7 @@ use common::{asfr_model, kama};
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use jinko::batch::engine::{BatchEngine, Isa, Lane, Workspace, LANES};
 use jinko::batch::progress::Progress;
-use jinko::engine::{project_into, Cells, Components, Model, Timing};
-use jinko::grid::MAX_AGES;
+use jinko::engine::{Cells, Model, Timing};
 use jinko::scenario::Scenario;
 
 /// Perturbed multipliers for `groups` lane groups of `periods` periods: deterministic, spread
@@ -105,19 +105,6 @@ fn bench(c: &mut Criterion) {
                 &progress,
             );
             black_box(out[out.len() - 1])
-        })
-    });
-    group.finish();
-
-    let mut group = c.benchmark_group("scalar");
-    group.throughput(Throughput::Elements(1));
-    let steps = model.periods.len();
-    let mut pops = vec![[[0.0; MAX_AGES]; 2]; steps + 1];
-    let mut comps = vec![Components::default(); steps];
-    group.bench_function("asfr_counts_19x2x9", |b| {
-        b.iter(|| {
-            project_into(black_box(&model), black_box(&base), &mut pops, &mut comps);
-            black_box(pops[steps][1][0])
         })
     });
     group.finish();
