@@ -531,71 +531,66 @@ fn monte_carlo_spec_errors() {
     bad(&["montecarlo"], &[&f], &["wobble"]);
 }
 
-#[test]
-fn solve_tfr_lands_on_the_target_when_projected() {
-    // On Sim2 (zero migration from 2020) the TFR that keeps 17,033 in 2065.
+/// `jinko solve <args> --format json <scenario>`'s answer.
+fn solve_value(args: &[&str], scenario: &str) -> f64 {
     let out = jinko()
-        .args(["solve", "tfr", "--by", "2030", "--format", "json"])
-        .arg(kama("sim2-tfr21-zero-migration.toml"))
+        .arg("solve")
+        .args(args)
+        .args(["--format", "json"])
+        .arg(kama(scenario))
         .output()
         .unwrap();
     assert!(out.status.success(), "{out:?}");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let tfr = v["value"].as_f64().unwrap();
-    assert!((1.0..3.0).contains(&tfr), "{tfr}");
-    // Project it as `jinko project` would: the scenario with the TFR path as overrides.
-    let over = format!("[fertility]\ntfr = {{ 2020 = 1.56, 2030 = {tfr} }}\n");
-    let s =
-        Scenario::load_with_overrides(&kama("sim2-tfr21-zero-migration.toml"), &over, "t").unwrap();
+    v["value"].as_f64().unwrap()
+}
+
+/// Project `scenario` with `overrides` as `jinko project` would, and check it keeps 17,033 in
+/// 2065 (to one person).
+fn assert_lands_on_target(scenario: &str, overrides: &str) {
+    let s = Scenario::load_with_overrides(&kama(scenario), overrides, "t").unwrap();
     let total = s.project().unwrap().total_in(2065).unwrap();
     assert!((total - 17033.0).abs() < 1.0, "{total}");
+}
+
+#[test]
+fn solve_tfr_lands_on_the_target_when_projected() {
+    // On Sim2 (zero migration from 2020) the TFR that keeps 17,033 in 2065.
+    let tfr = solve_value(&["tfr", "--by", "2030"], "sim2-tfr21-zero-migration.toml");
+    assert!((1.0..3.0).contains(&tfr), "{tfr}");
+    // The scenario with the TFR path as overrides.
+    let over = format!("[fertility]\ntfr = {{ 2020 = 1.56, 2030 = {tfr} }}\n");
+    assert_lands_on_target("sim2-tfr21-zero-migration.toml", &over);
 }
 
 #[test]
 fn solve_migration_reproduces_the_target_scenario() {
-    let out = jinko()
-        .args(["solve", "migration", "--from", "2025", "--format", "json"])
-        .arg(kama("target.toml"))
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let m = v["value"].as_f64().unwrap();
+    let m = solve_value(&["migration", "--from", "2025"], "target.toml");
     // target.toml's header: bisection by hand gave 0.38887.
     assert!((m - 0.38887).abs() < 1e-4, "{m}");
     let over = format!("[migration]\nmultiplier = {{ 2025 = {m} }}\n");
-    let s = Scenario::load_with_overrides(&kama("target.toml"), &over, "t").unwrap();
-    let total = s.project().unwrap().total_in(2065).unwrap();
-    assert!((total - 17033.0).abs() < 1.0, "{total}");
+    assert_lands_on_target("target.toml", &over);
 }
 
 #[test]
 fn solve_households_lands_on_the_target_when_projected() {
-    let out = jinko()
-        .args([
-            "solve",
+    let h = solve_value(
+        &[
             "households",
             "--from",
             "2025",
             "--until",
             "2064",
-            "--format",
-            "json",
-        ])
-        .args(["--household", "male 30-34=1,female 30-34=1,0-4=1"])
-        .arg(kama("ipss-h30.toml"))
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let h = v["value"].as_f64().unwrap();
+            "--household",
+            "male 30-34=1,female 30-34=1,0-4=1",
+        ],
+        "ipss-h30.toml",
+    );
     assert!(h > 0.0 && h < 1000.0, "{h}");
     let over = format!(
         "[[measures]]\nname = \"settlers\"\nhouseholds_per_year = {h}\nfrom = 2025\nuntil = 2064\nhousehold = {{ \"male 30-34\" = 1, \"female 30-34\" = 1, \"0-4\" = 1 }}\n"
     );
-    let s = Scenario::load_with_overrides(&kama("ipss-h30.toml"), &over, "t").unwrap();
-    let total = s.project().unwrap().total_in(2065).unwrap();
-    assert!((total - 17033.0).abs() < 1.0, "{total}");
+    assert_lands_on_target("ipss-h30.toml", &over);
 }
 
 #[test]
