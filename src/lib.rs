@@ -19,5 +19,6 @@ pub mod kpi;
 pub mod output;
 pub mod pack;
 pub mod scenario;
+pub mod tomlfile;
 
 pub use error::{Error, Location, Result};

@@ -193,7 +193,11 @@ pub fn run(pack: &Pack) -> Result<Backtest> {
                 }
             }
             period.cwr = obs.iter().map(|o| o.cwr).sum::<f64>() / k;
-            period.sex_ratio = obs.iter().map(|o| o.sex_ratio).sum::<f64>() / k;
+            let ratios: Vec<f64> = obs.iter().filter_map(|o| o.sex_ratio).collect();
+            if ratios.is_empty() {
+                continue; // no children aged 0-4 in any end census: no sex ratio to hold
+            }
+            period.sex_ratio = ratios.iter().sum::<f64>() / ratios.len() as f64;
             let steps = ((last_observed - base) / 5) as usize;
             let model = Model {
                 ages,

@@ -331,8 +331,8 @@ pub struct McResult {
 impl MonteCarlo {
     /// Read and validate SPEC.toml.
     pub fn load(path: &Path) -> Result<MonteCarlo> {
-        let (raw, text) = crate::pack::read_toml::<RawMc>(path)?;
-        let at = |key: &str| crate::scenario::key_location(path, &text, key);
+        let (raw, text) = crate::tomlfile::read::<RawMc>(path)?;
+        let at = |key: &str| crate::tomlfile::key_location(path, &text, key);
         let scenario = Scenario::load(&spec::relative_to(path, &raw.scenario))?;
         let year = raw.year.unwrap_or(scenario.model.horizon());
         spec::year_index(&scenario, year).map_err(|e| Error::input(at("year"), e.to_string()))?;
@@ -370,7 +370,9 @@ impl MonteCarlo {
             let key = format!("parameters.{name}");
             params[i] = Some(dist(d, &|k| {
                 let mut loc = at(&key).field(format!("{key}.{k}"));
-                if let Some(l) = table_key_line(&text, &format!("[parameters.{name}]"), k) {
+                if let Some(l) =
+                    crate::tomlfile::table_key_line(&text, &format!("[parameters.{name}]"), k)
+                {
                     loc = loc.line(l);
                 }
                 loc
@@ -535,26 +537,6 @@ impl MonteCarlo {
             years,
         })
     }
-}
-
-/// The line of `key = …` inside the table headed `header`, if written there.
-fn table_key_line(text: &str, header: &str, key: &str) -> Option<u64> {
-    let mut inside = false;
-    for (i, line) in text.lines().enumerate() {
-        let t = line.trim();
-        if t.starts_with('[') {
-            inside = t == header;
-            continue;
-        }
-        if inside {
-            if let Some(rest) = t.strip_prefix(key) {
-                if rest.trim_start().starts_with('=') {
-                    return Some(i as u64 + 1);
-                }
-            }
-        }
-    }
-    None
 }
 
 impl McResult {

@@ -187,8 +187,8 @@ pub const MAX_VARIANTS: usize = 10_000_000;
 impl Sweep {
     /// Read and validate SPEC.toml.
     pub fn load(path: &Path) -> Result<Sweep> {
-        let (raw, text) = crate::pack::read_toml::<RawSweep>(path)?;
-        let at = |key: &str| crate::scenario::key_location(path, &text, key);
+        let (raw, text) = crate::tomlfile::read::<RawSweep>(path)?;
+        let at = |key: &str| crate::tomlfile::key_location(path, &text, key);
         let scenario = Scenario::load(&spec::relative_to(path, &raw.scenario))?;
         let year = raw.year.unwrap_or(scenario.model.horizon());
         spec::year_index(&scenario, year).map_err(|e| Error::input(at("year"), e.to_string()))?;

@@ -105,13 +105,7 @@ impl ImpactLevels {
 
     /// Parse levels from TOML text.
     pub fn parse(text: &str, path: &Path) -> Result<ImpactLevels> {
-        let raw: RawLevels = toml::from_str(text).map_err(|e| {
-            let mut loc = Location::file(path);
-            if let Some(span) = e.span() {
-                loc = loc.line(text[..span.start.min(text.len())].matches('\n').count() as u64 + 1);
-            }
-            Error::input(loc, e.message().to_string())
-        })?;
+        let raw: RawLevels = crate::tomlfile::parse(text, path)?;
         let check = |s: RawScale, key: &str| -> Result<Scale> {
             let ok = !s.bounds_percent.is_empty()
                 && s.bounds_percent.iter().all(|b| b.is_finite())

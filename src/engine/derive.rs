@@ -25,17 +25,30 @@ pub fn survivorship_base(ages: AgeGroups, p: &Ages) -> Ages {
 /// Ratios observed between two populations five years apart.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ObservedRatios {
-    /// `ccr[s][a]`, a = 0 … n−2.
+    /// `ccr[s][a]`, a = 0 … n−2 (0 where the cohort is empty at t).
     pub ccr: Cells,
-    /// Child–woman ratio at t+5.
+    /// Persons in destination group `a` at t+5 whose cohort was empty at t (`arrivals[s][a]`,
+    /// a = 1 … n−1): a ratio cannot carry them, so they are net migrant counts.
+    pub arrivals: Cells,
+    /// Child–woman ratio at t+5 (0 where there are neither women aged 15-49 nor children).
     pub cwr: f64,
-    /// Males per female aged 0-4 at t+5.
-    pub sex_ratio: f64,
+    /// Males per female aged 0-4 at t+5; None where there are no children aged 0-4 (the ratio
+    /// then splits no births, and the caller chooses one).
+    pub sex_ratio: Option<f64>,
+}
+
+impl ObservedRatios {
+    /// Whether any cohort empty at t has persons at t+5.
+    pub fn has_arrivals(&self) -> bool {
+        self.arrivals.iter().any(|s| s.iter().any(|&v| v != 0.0))
+    }
 }
 
 /// Cohort change ratios, CWR and 0-4 sex ratio between `start` (year `t`) and `end` (t+5).
 ///
-/// Fails, naming the year, sex and age, where a ratio would divide by zero.
+/// An empty cohort at t (IPSS projects a few persons into such cohorts in the smallest villages)
+/// has ratio 0 and its persons at t+5 in `arrivals`. Fails, naming the year, sex and age, where
+/// the ratios cannot be formed: children but no women aged 15-49, or boys but no girls aged 0-4.
 pub fn observed_ratios(
     ages: AgeGroups,
     t: i32,
@@ -44,37 +57,67 @@ pub fn observed_ratios(
 ) -> Result<ObservedRatios> {
     let n = ages.len();
     let mut ccr = [[0.0; MAX_AGES]; 2];
+    let mut arrivals = [[0.0; MAX_AGES]; 2];
     for sex in Sex::BOTH {
         let s = sex.index();
         let base = survivorship_base(ages, &start[s]);
         for a in 0..n - 1 {
-            if base[a] <= 0.0 {
-                return Err(Error::Invalid(format!(
-                    "cannot derive the cohort change ratio {t}→{} for {sex} {}: the population at {t} is {}",
-                    t + 5,
-                    if a == n - 2 {
-                        format!("{}+", 5 * a)
-                    } else {
-                        ages.label(a)
-                    },
-                    base[a]
-                )));
+            if base[a] > 0.0 {
+                ccr[s][a] = end[s][a + 1] / base[a];
+            } else {
+                arrivals[s][a + 1] = end[s][a + 1];
             }
-            ccr[s][a] = end[s][a + 1] / base[a];
         }
     }
     let women: f64 = end[1][FERTILE_FIRST..=FERTILE_LAST].iter().sum();
-    if women <= 0.0 || end[1][0] <= 0.0 {
+    let children = end[0][0] + end[1][0];
+    let cwr = if women > 0.0 {
+        children / women
+    } else if children == 0.0 {
+        0.0
+    } else {
         return Err(Error::Invalid(format!(
-            "cannot derive the child-woman ratio and 0-4 sex ratio for {}: no women aged 15-49 or no girls aged 0-4",
+            "cannot derive the child-woman ratio for {}: {children} children aged 0-4 but no women aged 15-49",
             t + 5
         )));
-    }
+    };
+    let sex_ratio = if end[1][0] > 0.0 {
+        Some(end[0][0] / end[1][0])
+    } else if end[0][0] == 0.0 {
+        None
+    } else {
+        return Err(Error::Invalid(format!(
+            "cannot derive the 0-4 sex ratio for {}: {} boys aged 0-4 but no girls",
+            t + 5,
+            end[0][0]
+        )));
+    };
     Ok(ObservedRatios {
         ccr,
-        cwr: (end[0][0] + end[1][0]) / women,
-        sex_ratio: end[0][0] / end[1][0],
+        arrivals,
+        cwr,
+        sex_ratio,
     })
+}
+
+/// Flows in the form of [`crate::engine::Period::flows`] (even timing) that add exactly
+/// `arrivals[s][a]` persons to group `a` at t+5 and nothing to any other group, given the
+/// period's survival: the half of a flow that arrives at the start ages into the next group, so
+/// each group's flow is the arrivals less what the group below passes on,
+/// `f[a] = 2·X[a] − S[a−1]·f[a−1]`, and for the open group, whose own start half stays,
+/// `f[n−1] = (2·X[n−1] − S[n−2]·f[n−2]) / (1 + S[n−2])`.
+pub fn arrival_flows(ages: AgeGroups, arrivals: &Cells, survival: &Cells) -> Cells {
+    let n = ages.len();
+    let mut f = [[0.0; MAX_AGES]; 2];
+    for s in 0..2 {
+        for a in 1..n - 1 {
+            f[s][a] = 2.0 * arrivals[s][a] - survival[s][a - 1] * f[s][a - 1];
+        }
+        let l = n - 1;
+        f[s][l] =
+            (2.0 * arrivals[s][l] - survival[s][l - 1] * f[s][l - 1]) / (1.0 + survival[s][l - 1]);
+    }
+    f
 }
 
 /// Split cohort change ratios into survival and net migration rates by destination group:

@@ -257,23 +257,6 @@ pub struct Pack {
     pub projection_summary: BTreeMap<i32, SummaryRow>,
 }
 
-fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> Error {
-    let mut loc = Location::file(path);
-    if let Some(span) = e.span() {
-        let line = text[..span.start.min(text.len())].matches('\n').count() as u64 + 1;
-        loc = loc.line(line);
-    }
-    Error::input(loc, e.message().to_string())
-}
-
-/// Read a TOML file into a raw serde struct, reporting errors with file and line.
-pub(crate) fn read_toml<T: serde::de::DeserializeOwned>(path: &Path) -> Result<(T, String)> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    let text_nobom = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
-    let value = toml::from_str::<T>(&text_nobom).map_err(|e| toml_error(path, &text_nobom, &e))?;
-    Ok((value, text_nobom))
-}
-
 impl Pack {
     /// Load the pack in `dir` (the folder holding `pack.toml`, or the manifest itself).
     pub fn load(dir: &Path) -> Result<Pack> {
@@ -285,7 +268,7 @@ impl Pack {
         } else {
             (dir.to_path_buf(), dir.join(MANIFEST))
         };
-        let (raw, text) = read_toml::<RawManifest>(&manifest)?;
+        let (raw, text) = crate::tomlfile::read::<RawManifest>(&manifest)?;
         let ages = AgeGroups::with_open_start(raw.open_age).ok_or_else(|| {
             Error::input(
                 Location::file(&manifest).field("open_age"),
@@ -303,7 +286,7 @@ impl Pack {
                 let p = dir.join(n);
                 if !p.is_file() && missing.is_none() {
                     let mut loc = Location::file(&manifest).field(format!("files.{role}"));
-                    if let Some(l) = crate::scenario::key_line(&text, role) {
+                    if let Some(l) = crate::tomlfile::key_line(&text, role) {
                         loc = loc.line(l);
                     }
                     missing = Some(Error::input(

@@ -4,7 +4,7 @@
 //! Each merged key remembers which file it came from, so a later error names that file and line.
 
 use crate::error::{Error, Location, Result};
-use crate::pack::read_toml;
+use crate::tomlfile;
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use std::collections::BTreeMap;
@@ -50,6 +50,7 @@ pub(crate) struct RawAssumptions {
     pub survival: Option<SurvivalSource>,
     pub migration: Option<MigrationKind>,
     pub timing: Option<RawTiming>,
+    pub census_period: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -129,7 +130,7 @@ impl Merged {
             .unwrap_or(0)
             .min(self.layers.len() - 1);
         let layer = &self.layers[i];
-        super::key_location(&layer.path, &layer.text, key)
+        tomlfile::key_location(&layer.path, &layer.text, key)
     }
 
     /// The folder of the file `key` came from (relative paths in it are relative to that folder).
@@ -165,7 +166,7 @@ pub(crate) fn load_chain(path: &Path) -> Result<Vec<Layer>> {
         if !p.exists() {
             if let Some(child) = layers.last() {
                 let mut loc = Location::file(&child.path).field("extends");
-                if let Some(l) = super::key_line(&child.text, "extends") {
+                if let Some(l) = tomlfile::key_line(&child.text, "extends") {
                     loc = loc.line(l);
                 }
                 return Err(Error::input(
@@ -174,7 +175,7 @@ pub(crate) fn load_chain(path: &Path) -> Result<Vec<Layer>> {
                 ));
             }
         }
-        let (raw, text) = read_toml::<RawScenario>(&p)?;
+        let (raw, text) = tomlfile::read::<RawScenario>(&p)?;
         if let Some(parent) = &raw.extends {
             let dir = p.parent().unwrap_or(Path::new("."));
             next = Some(dir.join(parent));
@@ -232,7 +233,8 @@ pub(crate) fn merge(layers: Vec<Layer>) -> Merged {
         from,
         survival,
         migration,
-        timing
+        timing,
+        census_period
     );
     nested!(fertility, RawFertility, tfr, tfr_base);
     nested!(migration, RawMigration, multiplier, net_migration);
