@@ -16,6 +16,7 @@ pub mod engine;
 pub mod error;
 pub mod grid;
 pub mod kpi;
+pub mod national;
 pub mod output;
 pub mod pack;
 pub mod scenario;

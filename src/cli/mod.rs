@@ -6,9 +6,11 @@ use clap::{Parser, Subcommand};
 pub mod assumptions;
 pub mod backtest;
 pub mod batch;
+pub mod bundle;
 pub mod chart;
 pub mod compare;
 pub mod evaluate;
+pub mod init;
 pub mod kpi;
 pub mod montecarlo;
 pub mod project;
@@ -31,6 +33,8 @@ pub struct Cli {
 pub enum Command {
     /// Project a scenario and print the result (table, JSON or CSV).
     Project(project::ProjectArgs),
+    /// Write the data pack of any municipality of Japan (code or name) from the national bundle.
+    Init(init::InitArgs),
     /// Compare scenarios with the official path and the target, with the impact analysis.
     Compare(compare::CompareArgs),
     /// Write a scenario's resolved assumptions as data-pack CSV files.
@@ -55,12 +59,17 @@ pub enum Command {
     Solve(solve::SolveArgs),
     /// Move one assumption at a time and rank the change in the total (tornado chart).
     Tornado(tornado::TornadoArgs),
+    /// Build the national bundle from the reference CSV files (for maintainers).
+    #[command(hide = true)]
+    Bundle(bundle::BundleArgs),
 }
 
 /// Run the parsed command line. Output goes to stdout (or to files the command names).
 pub fn run(cli: Cli) -> crate::Result<()> {
     match cli.command {
         Command::Project(args) => project::run(&args),
+        Command::Init(args) => init::run(&args),
+        Command::Bundle(args) => bundle::run(&args),
         Command::Kpi(args) => kpi::run(&args),
         Command::Compare(args) => compare::run(&args),
         Command::Backtest(args) => backtest::run(&args),

@@ -647,7 +647,13 @@ fn parse_abridged_age(raw: &str) -> Option<(u32, bool)> {
 }
 
 fn load_mortality(path: &Path) -> Result<BTreeMap<i32, [LifeTable; 2]>> {
-    let table = Table::read(path, &["period", "sex", "age", "mx"], &[])?;
+    parse_mortality(path, &std::fs::read(path).map_err(|e| Error::io(path, e))?)
+}
+
+/// Life tables by period and sex from the text of a death-rate file `period,sex,age,mx` (named
+/// `path` in messages).
+pub(crate) fn parse_mortality(path: &Path, bytes: &[u8]) -> Result<BTreeMap<i32, [LifeTable; 2]>> {
+    let table = Table::parse(path, bytes, &["period", "sex", "age", "mx"], &[])?;
     // (period, sex) -> (age -> (mx, line)), open age
     /// Rates by age with their lines, the open age, and the first line.
     type SexRates = (BTreeMap<u32, (f64, u64)>, Option<u32>, u64);
@@ -842,10 +848,11 @@ fn load_survival(path: &Path, ages: AgeGroups) -> Result<BTreeMap<i32, SurvivalP
 /// periods consecutive.
 fn read_by_period<T>(
     path: &Path,
+    bytes: &[u8],
     required: &[&str],
     parse: &dyn Fn(&Table, &Row) -> Result<T>,
 ) -> Result<BTreeMap<i32, T>> {
-    let table = Table::read(path, required, &[])?;
+    let table = Table::parse(path, bytes, required, &[])?;
     let mut map = BTreeMap::new();
     let mut lines = Vec::new();
     for row in table.rows() {
@@ -877,13 +884,22 @@ fn sex_ratio(table: &Table, row: &Row, field: &str) -> Result<f64> {
 }
 
 fn load_cwr(path: &Path) -> Result<BTreeMap<i32, (f64, f64)>> {
-    read_by_period(path, &["period", "cwr", "sex_ratio_0_4"], &|t, r| {
-        Ok((t.non_negative(r, "cwr")?, sex_ratio(t, r, "sex_ratio_0_4")?))
-    })
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    read_by_period(
+        path,
+        &bytes,
+        &["period", "cwr", "sex_ratio_0_4"],
+        &|t, r| Ok((t.non_negative(r, "cwr")?, sex_ratio(t, r, "sex_ratio_0_4")?)),
+    )
 }
 
 fn load_srb(path: &Path) -> Result<BTreeMap<i32, f64>> {
-    read_by_period(path, &["period", "sex_ratio_at_birth"], &|t, r| {
+    parse_srb(path, &std::fs::read(path).map_err(|e| Error::io(path, e))?)
+}
+
+/// Sex ratio at birth by period from the text of a file `period,sex_ratio_at_birth`.
+pub(crate) fn parse_srb(path: &Path, bytes: &[u8]) -> Result<BTreeMap<i32, f64>> {
+    read_by_period(path, bytes, &["period", "sex_ratio_at_birth"], &|t, r| {
         sex_ratio(t, r, "sex_ratio_at_birth")
     })
 }

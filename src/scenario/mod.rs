@@ -276,6 +276,52 @@ impl Scenario {
         Ok(s)
     }
 
+    /// Build the scenarios `files` (file name, TOML text) of a pack held in memory, each
+    /// following its `extends` among `files` (file names as written, in the same folder); `dir`
+    /// names the folder in messages. `jinko national` builds the standard scenarios of every
+    /// municipality this way, from the same texts `jinko init` writes.
+    pub fn from_texts(dir: &Path, files: &[(&str, String)], pack: &Pack) -> Result<Vec<Scenario>> {
+        let mut parsed: Vec<raw::Layer> = Vec::with_capacity(files.len());
+        for (name, text) in files {
+            let path = dir.join(name);
+            let raw: raw::RawScenario = crate::tomlfile::parse(text, &path)?;
+            parsed.push(raw::Layer {
+                path,
+                text: text.clone(),
+                raw,
+            });
+        }
+        let mut out = Vec::with_capacity(files.len());
+        for i in 0..parsed.len() {
+            let mut layers = vec![parsed[i].clone()];
+            while let Some(parent) = layers.last().and_then(|l| l.raw.extends.clone()) {
+                let Some(j) = files.iter().position(|(n, _)| *n == parent) else {
+                    let child = layers.last().map(|l| l.path.clone()).unwrap_or_default();
+                    return Err(Error::input(
+                        Location::file(child).field("extends"),
+                        format!(
+                            "the scenario it extends, {parent}, is not among the pack's scenarios"
+                        ),
+                    ));
+                };
+                if layers.len() > files.len() {
+                    return Err(Error::input(
+                        Location::file(&parsed[i].path).field("extends"),
+                        "`extends` makes a cycle: expected a chain that ends",
+                    ));
+                }
+                layers.push(parsed[j].clone());
+            }
+            let merged = raw::merge(layers);
+            out.push(stages::build_with_pack(
+                &parsed[i].path,
+                &merged,
+                pack.clone(),
+            )?);
+        }
+        Ok(out)
+    }
+
     /// Project this scenario.
     pub fn project(&self) -> Result<crate::engine::Projection> {
         crate::engine::project(&self.model, &self.base)

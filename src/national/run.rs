@@ -1,0 +1,398 @@
+//! Projecting every municipality at once (`jinko national`): each municipality's pack built in
+//! memory from the bundle, its standard scenarios (パターン1, シミュレーション1, シミュレーション2)
+//! from the same texts `jinko init` writes, projected on all cores; per municipality the totals
+//! in the years asked, the change from 2015, the 0-14 and 65+ shares, and the impact levels
+//! (自然増減・社会増減の影響度); prefecture and Japan rows summed from the municipalities, with
+//! the sums of パターン1 compared with IPSS's own prefecture projection (平成30年推計).
+
+use super::{Bundle, Municipality};
+use crate::compare::{Impact, ImpactLevels};
+use crate::engine::{Cells, Projection};
+use crate::error::{Error, Result};
+use crate::grid::{AgeGroups, MAX_AGES};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+
+/// The standard scenarios, as `--scenario` names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
+pub enum Standard {
+    /// パターン1.
+    P1,
+    /// シミュレーション1.
+    Sim1,
+    /// シミュレーション2.
+    Sim2,
+}
+
+impl Standard {
+    /// All three, in order.
+    pub const ALL: [Standard; 3] = [Standard::P1, Standard::Sim1, Standard::Sim2];
+
+    /// The label in tables.
+    pub fn label(self) -> &'static str {
+        match self {
+            Standard::P1 => "パターン1",
+            Standard::Sim1 => "シミュレーション1",
+            Standard::Sim2 => "シミュレーション2",
+        }
+    }
+
+    /// The short key (CSV and JSON).
+    pub fn key(self) -> &'static str {
+        match self {
+            Standard::P1 => "p1",
+            Standard::Sim1 => "sim1",
+            Standard::Sim2 => "sim2",
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// What `jinko national` computes.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Years whose totals are reported (the last one also gives the change and the shares).
+    pub years: Vec<i32>,
+    /// The year of the impact analysis.
+    pub impact_year: i32,
+    /// The impact levels.
+    pub levels: ImpactLevels,
+    /// Only the municipalities of these prefecture codes (all when empty).
+    pub prefectures: Vec<String>,
+}
+
+/// One scenario's figures for one area.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figures {
+    /// Totals in the years asked.
+    pub totals: Vec<f64>,
+    /// 0-14 and 65+ in the last year asked.
+    pub young: f64,
+    /// 65+ in the last year asked.
+    pub old: f64,
+}
+
+/// One municipality's result.
+#[derive(Debug, Clone)]
+pub struct MunicipalRow<'a> {
+    /// The municipality.
+    pub municipality: &'a Municipality,
+    /// Whether パターン1 rests on the census (no IPSS 2018 path: Fukushima).
+    pub census_based: bool,
+    /// The 2015 base population.
+    pub base: f64,
+    /// The TFR the パターン1 path stands for.
+    pub tfr_base: f64,
+    /// Figures by standard scenario (P1, Sim1, Sim2).
+    pub figures: [Figures; 3],
+    /// 自然増減の影響度 (Sim1 / P1) in the impact year.
+    pub natural: Impact,
+    /// 社会増減の影響度 (Sim2 / Sim1).
+    pub social: Impact,
+    /// Warnings of the projections (cells set to zero).
+    pub warnings: Vec<String>,
+    /// パターン1's population in each year up to the IPSS 2018 horizon (for the prefecture check).
+    p1_cells: BTreeMap<i32, Cells>,
+}
+
+/// A prefecture's (or Japan's) sums.
+#[derive(Debug, Clone)]
+pub struct AreaRow {
+    /// Prefecture code (`00` for Japan).
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Municipalities summed.
+    pub municipalities: usize,
+    /// Base population.
+    pub base: f64,
+    /// Figures by standard scenario, summed.
+    pub figures: [Figures; 3],
+    /// IPSS 2018's own projection of the area in the years asked (None after 2045).
+    pub ipss: Vec<Option<f64>>,
+    /// Whether the area has municipalities whose パターン1 is census-based.
+    pub has_census_based: bool,
+}
+
+/// The worst cell of the prefecture check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorstCell {
+    /// Prefecture name.
+    pub prefecture: String,
+    /// Year.
+    pub year: i32,
+    /// Sex label.
+    pub sex: &'static str,
+    /// Age label.
+    pub age: String,
+    /// Sum of the municipalities' パターン1.
+    pub sum: f64,
+    /// IPSS's prefecture projection.
+    pub ipss: f64,
+}
+
+/// The result of `jinko national`.
+#[derive(Debug, Clone)]
+pub struct National<'a> {
+    /// The years reported.
+    pub years: Vec<i32>,
+    /// The impact year.
+    pub impact_year: i32,
+    /// The impact levels used.
+    pub levels: ImpactLevels,
+    /// One row per municipality, in code order.
+    pub municipalities: Vec<MunicipalRow<'a>>,
+    /// One row per prefecture with municipalities in the run.
+    pub prefectures: Vec<AreaRow>,
+    /// Japan (the municipalities in the run summed).
+    pub japan: AreaRow,
+    /// The largest |sum − IPSS| over every prefecture cell 2020–2045 of IPSS-based prefectures.
+    pub worst_cell: Option<WorstCell>,
+}
+
+fn figures(p: &Projection, years: &[i32]) -> Result<Figures> {
+    let mut totals = Vec::with_capacity(years.len());
+    for &y in years {
+        totals.push(p.total_in(y).ok_or_else(|| {
+            Error::Invalid(format!("the year {y} is not projected (expected a year of the projection, 2015 … its horizon, every five years)"))
+        })?);
+    }
+    let last = *years.last().unwrap_or(&p.years[0]);
+    let k = p.years.iter().position(|&y| y == last).unwrap_or(0);
+    let cells = &p.population[k];
+    let band = |from: usize, to: usize| -> f64 {
+        (0..2)
+            .map(|s| cells[s][from..=to].iter().sum::<f64>())
+            .sum()
+    };
+    let n = p.ages.len();
+    Ok(Figures {
+        totals,
+        young: band(0, 2),
+        old: band(13, n - 1),
+    })
+}
+
+/// Project one municipality's three standard scenarios.
+pub fn municipality<'a>(
+    bundle: &Bundle,
+    m: &'a Municipality,
+    options: &Options,
+) -> Result<MunicipalRow<'a>> {
+    let with_context = |e: Error| Error::Invalid(format!("{} ({}): {e}", m.name, m.code));
+    let pack = bundle.pack(m).map_err(with_context)?;
+    let files = bundle.scenario_files(m, &pack);
+    let texts: Vec<(&str, String)> = files.iter().map(|(n, t)| (*n, t.clone())).collect();
+    let scenarios =
+        crate::scenario::Scenario::from_texts(&pack.dir, &texts, &pack).map_err(with_context)?;
+    let mut projections = Vec::with_capacity(3);
+    for s in &scenarios {
+        projections.push(s.project().map_err(with_context)?);
+    }
+    let mut warnings = Vec::new();
+    for (s, p) in scenarios.iter().zip(&projections) {
+        for w in &p.warnings {
+            warnings.push(format!("{} {}: {w}", m.name, s.title));
+        }
+    }
+    let years = &options.years;
+    let figs = [
+        figures(&projections[0], years)?,
+        figures(&projections[1], years)?,
+        figures(&projections[2], years)?,
+    ];
+    let y = options.impact_year;
+    let impact = options
+        .levels
+        .assess(
+            y,
+            projections[0].total_in(y),
+            projections[1].total_in(y),
+            projections[2].total_in(y),
+        )
+        .map_err(with_context)?;
+    let p1 = &projections[0];
+    let mut p1_cells = BTreeMap::new();
+    for (k, &year) in p1.years.iter().enumerate() {
+        p1_cells.insert(year, p1.population[k]);
+    }
+    Ok(MunicipalRow {
+        municipality: m,
+        census_based: pack.projection.is_none(),
+        base: p1.total(0),
+        tfr_base: pack
+            .parameters
+            .get("tfr_base")
+            .map_or(f64::NAN, |p| p.value),
+        figures: figs,
+        natural: impact.natural,
+        social: impact.social,
+        warnings,
+        p1_cells,
+    })
+}
+
+fn add(into: &mut Figures, f: &Figures) {
+    for (a, b) in into.totals.iter_mut().zip(&f.totals) {
+        *a += b;
+    }
+    into.young += f.young;
+    into.old += f.old;
+}
+
+/// Project every municipality (of the prefectures asked) and sum them.
+pub fn run<'a>(
+    bundle: &'a Bundle,
+    options: &Options,
+    progress: &crate::batch::progress::Progress,
+) -> Result<National<'a>> {
+    let chosen: Vec<&Municipality> = bundle
+        .municipalities
+        .iter()
+        .filter(|m| {
+            options.prefectures.is_empty() || options.prefectures.contains(&m.prefecture_code)
+        })
+        .collect();
+    let rows: Vec<MunicipalRow> = chosen
+        .par_iter()
+        .map(|m| {
+            let r = municipality(bundle, m, options);
+            progress.inc(1);
+            r
+        })
+        .collect::<Result<Vec<_>>>()?;
+    progress.finish();
+    let zero = || Figures {
+        totals: vec![0.0; options.years.len()],
+        young: 0.0,
+        old: 0.0,
+    };
+    let ages = AgeGroups::JAPAN;
+    let mut prefectures = Vec::new();
+    let mut worst: Option<WorstCell> = None;
+    for (p, (pcode, pname)) in bundle.prefectures.iter().enumerate() {
+        let members: Vec<&MunicipalRow> = rows
+            .iter()
+            .filter(|r| &r.municipality.prefecture_code == pcode)
+            .collect();
+        if members.is_empty() {
+            continue;
+        }
+        let mut area = AreaRow {
+            code: pcode.clone(),
+            name: pname.clone(),
+            municipalities: members.len(),
+            base: 0.0,
+            figures: [zero(), zero(), zero()],
+            ipss: Vec::new(),
+            has_census_based: members.iter().any(|r| r.census_based),
+        };
+        for r in &members {
+            area.base += r.base;
+            for k in 0..3 {
+                add(&mut area.figures[k], &r.figures[k]);
+            }
+        }
+        let ipss = bundle.prefecture_projection(p);
+        let total =
+            |c: &Cells| -> f64 { (0..2).map(|s| c[s][..ages.len()].iter().sum::<f64>()).sum() };
+        area.ipss = options
+            .years
+            .iter()
+            .map(|y| ipss.get(y).map(total))
+            .collect();
+        // The cell check: only where every municipality is IPSS-based and the whole prefecture is in.
+        let complete = members.len()
+            == bundle
+                .municipalities
+                .iter()
+                .filter(|m| &m.prefecture_code == pcode)
+                .count();
+        if !area.has_census_based && complete {
+            for (&year, cells) in ipss.iter().filter(|(&y, _)| y > super::pack::BASE_YEAR) {
+                let mut sum = [[0.0; MAX_AGES]; 2];
+                for r in &members {
+                    if let Some(c) = r.p1_cells.get(&year) {
+                        for s in 0..2 {
+                            for a in 0..ages.len() {
+                                sum[s][a] += c[s][a];
+                            }
+                        }
+                    }
+                }
+                for s in 0..2 {
+                    for a in 0..ages.len() {
+                        let d = (sum[s][a] - cells[s][a]).abs();
+                        if worst.as_ref().is_none_or(|w| d > (w.sum - w.ipss).abs()) {
+                            worst = Some(WorstCell {
+                                prefecture: pname.clone(),
+                                year,
+                                sex: if s == 0 { "male" } else { "female" },
+                                age: ages.label(a),
+                                sum: sum[s][a],
+                                ipss: cells[s][a],
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        prefectures.push(area);
+    }
+    let mut japan = AreaRow {
+        code: "00".into(),
+        name: "全国".into(),
+        municipalities: rows.len(),
+        base: 0.0,
+        figures: [zero(), zero(), zero()],
+        ipss: vec![None; options.years.len()],
+        has_census_based: prefectures.iter().any(|p| p.has_census_based),
+    };
+    let all_prefectures = prefectures.len() == bundle.prefectures.len();
+    for p in &prefectures {
+        japan.base += p.base;
+        for k in 0..3 {
+            add(&mut japan.figures[k], &p.figures[k]);
+        }
+        if all_prefectures {
+            for (j, v) in p.ipss.iter().enumerate() {
+                japan.ipss[j] = match (japan.ipss[j], v) {
+                    (Some(a), Some(b)) => Some(a + b),
+                    (None, Some(b)) if std::ptr::eq(p, &prefectures[0]) => Some(*b),
+                    _ => None,
+                };
+            }
+        }
+    }
+    Ok(National {
+        years: options.years.clone(),
+        impact_year: options.impact_year,
+        levels: options.levels.clone(),
+        municipalities: rows,
+        prefectures,
+        japan,
+        worst_cell: worst,
+    })
+}
+
+impl MunicipalRow<'_> {
+    /// パターン1's population in `year`, if projected.
+    pub fn p1_cells(&self, year: i32) -> Option<&Cells> {
+        self.p1_cells.get(&year)
+    }
+
+    /// Figures of a standard scenario.
+    pub fn of(&self, s: Standard) -> &Figures {
+        &self.figures[s.index()]
+    }
+}
+
+impl AreaRow {
+    /// Figures of a standard scenario.
+    pub fn of(&self, s: Standard) -> &Figures {
+        &self.figures[s.index()]
+    }
+}
