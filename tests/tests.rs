@@ -10,6 +10,7 @@ mod compare;
 mod evaluate;
 mod kama;
 mod kpi;
+mod national;
 mod output;
 mod properties;
 mod reference_cases;

@@ -13,6 +13,7 @@ pub mod evaluate;
 pub mod init;
 pub mod kpi;
 pub mod montecarlo;
+pub mod national;
 pub mod project;
 pub mod report;
 pub mod solve;
@@ -35,6 +36,8 @@ pub enum Command {
     Project(project::ProjectArgs),
     /// Write the data pack of any municipality of Japan (code or name) from the national bundle.
     Init(init::InitArgs),
+    /// Project every municipality of Japan (パターン1, Sim1, Sim2) with prefecture and Japan sums.
+    National(national::NationalArgs),
     /// Compare scenarios with the official path and the target, with the impact analysis.
     Compare(compare::CompareArgs),
     /// Write a scenario's resolved assumptions as data-pack CSV files.
@@ -69,6 +72,7 @@ pub fn run(cli: Cli) -> crate::Result<()> {
     match cli.command {
         Command::Project(args) => project::run(&args),
         Command::Init(args) => init::run(&args),
+        Command::National(args) => national::run(&args),
         Command::Bundle(args) => bundle::run(&args),
         Command::Kpi(args) => kpi::run(&args),
         Command::Compare(args) => compare::run(&args),

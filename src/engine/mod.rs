@@ -71,8 +71,10 @@ pub struct Period {
     /// Net migration rates by destination group (rates) or net migrant counts by group (counts).
     pub migration: Cells,
     /// Additional migrant counts for the period on top of the migration above (policy measures
-    /// such as settling households, 定住組数), by sex and age group at arrival; they arrive evenly
-    /// (half at the start, exposed to mortality and fertility, half at the end).
+    /// such as settling households, 定住組数, and the migrants into cohorts that are empty at the
+    /// start, which a rate cannot carry), by sex and age group at arrival; they arrive evenly
+    /// (half at the start, exposed to mortality and fertility, half at the end). A negative count
+    /// is a net departure; a cell it would take below zero is set to zero, with a warning.
     pub flows: Cells,
     /// Whether `flows` has any non-zero cell (the step skips them otherwise).
     pub has_flows: bool,
@@ -192,14 +194,6 @@ impl Model {
                 for a in 0..n {
                     check_finite("migration", p.start, Some(sex), Some(a), p.migration[s][a])?;
                     check_finite("flow", p.start, Some(sex), Some(a), p.flows[s][a])?;
-                    if p.flows[s][a] < 0.0 {
-                        return Err(Error::Invalid(format!(
-                            "additional migrants for period {}, {sex}, age {} are {}: expected 0 or more",
-                            crate::grid::period_label(p.start),
-                            self.ages.label(a),
-                            p.flows[s][a]
-                        )));
-                    }
                 }
                 let b = p.birth_survival[s];
                 check_finite("birth survival", p.start, Some(sex), None, b)?;

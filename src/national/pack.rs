@@ -92,8 +92,33 @@ fn official_label(m: &Municipality) -> &'static str {
 }
 
 impl Bundle {
+    /// Why パターン1 of `m` cannot be formed, if it cannot: a municipality with no IPSS 2018 path
+    /// whose 2015 census counts no children aged 0-4 (the towns and villages of Fukushima under
+    /// evacuation orders after the 2011 nuclear accident, most of them with no residents at all).
+    pub fn unprojectable(&self, m: &Municipality) -> Option<String> {
+        if m.ipss_h30 {
+            return None;
+        }
+        let ages = AgeGroups::JAPAN;
+        let census = self.census(m);
+        let c = census.get(&BASE_YEAR)?;
+        let children: f64 = c.cells[0][0] + c.cells[1][0];
+        (children == 0.0).then(|| {
+            format!(
+                "{} ({}, {}): the {BASE_YEAR} census counts {} persons and no children aged 0-4 (evacuation orders after the 2011 nuclear accident), and IPSS 2018 did not project it: パターン1 cannot be formed from {BASE_YEAR}",
+                m.name,
+                m.prefecture,
+                m.code,
+                crate::output::projection::persons(c.total(ages))
+            )
+        })
+    }
+
     /// The validated data pack of `m`, in memory (the same figures `jinko init` writes).
     pub fn pack(&self, m: &Municipality) -> Result<Pack> {
+        if let Some(why) = self.unprojectable(m) {
+            return Err(Error::Invalid(why));
+        }
         let ages = AgeGroups::JAPAN;
         let dir = virtual_dir(m);
         let census = self.census(m);

@@ -115,6 +115,8 @@ pub struct AreaRow {
     pub ipss: Vec<Option<f64>>,
     /// Whether the area has municipalities whose パターン1 is census-based.
     pub has_census_based: bool,
+    /// Municipalities of the area not projected (see [`National::skipped`]).
+    pub not_projected: usize,
 }
 
 /// The worst cell of the prefecture check.
@@ -151,6 +153,8 @@ pub struct National<'a> {
     pub japan: AreaRow,
     /// The largest |sum − IPSS| over every prefecture cell 2020–2045 of IPSS-based prefectures.
     pub worst_cell: Option<WorstCell>,
+    /// Municipalities not projected, with the reason ([`Bundle::unprojectable`]).
+    pub skipped: Vec<(&'a Municipality, String)>,
 }
 
 fn figures(p: &Projection, years: &[i32]) -> Result<Figures> {
@@ -249,13 +253,19 @@ pub fn run<'a>(
     options: &Options,
     progress: &crate::batch::progress::Progress,
 ) -> Result<National<'a>> {
-    let chosen: Vec<&Municipality> = bundle
-        .municipalities
-        .iter()
-        .filter(|m| {
-            options.prefectures.is_empty() || options.prefectures.contains(&m.prefecture_code)
-        })
-        .collect();
+    let mut chosen: Vec<&Municipality> = Vec::new();
+    let mut skipped = Vec::new();
+    for m in bundle.municipalities.iter().filter(|m| {
+        options.prefectures.is_empty() || options.prefectures.contains(&m.prefecture_code)
+    }) {
+        match bundle.unprojectable(m) {
+            Some(why) => {
+                skipped.push((m, why));
+                progress.inc(1);
+            }
+            None => chosen.push(m),
+        }
+    }
     let rows: Vec<MunicipalRow> = chosen
         .par_iter()
         .map(|m| {
@@ -289,6 +299,7 @@ pub fn run<'a>(
             figures: [zero(), zero(), zero()],
             ipss: Vec::new(),
             has_census_based: members.iter().any(|r| r.census_based),
+            not_projected: 0,
         };
         for r in &members {
             area.base += r.base;
@@ -305,13 +316,17 @@ pub fn run<'a>(
             .map(|y| ipss.get(y).map(total))
             .collect();
         // The cell check: only where every municipality is IPSS-based and the whole prefecture is in.
-        let complete = members.len()
-            == bundle
-                .municipalities
-                .iter()
-                .filter(|m| &m.prefecture_code == pcode)
-                .count();
-        if !area.has_census_based && complete {
+        let in_prefecture = bundle
+            .municipalities
+            .iter()
+            .filter(|m| &m.prefecture_code == pcode)
+            .count();
+        area.not_projected = skipped
+            .iter()
+            .filter(|(m, _)| &m.prefecture_code == pcode)
+            .count();
+        // The cell check: only where every municipality of the prefecture is in and IPSS-based.
+        if !area.has_census_based && members.len() == in_prefecture {
             for (&year, cells) in ipss.iter().filter(|(&y, _)| y > super::pack::BASE_YEAR) {
                 let mut sum = [[0.0; MAX_AGES]; 2];
                 for r in &members {
@@ -350,6 +365,7 @@ pub fn run<'a>(
         figures: [zero(), zero(), zero()],
         ipss: vec![None; options.years.len()],
         has_census_based: prefectures.iter().any(|p| p.has_census_based),
+        not_projected: skipped.len(),
     };
     let all_prefectures = prefectures.len() == bundle.prefectures.len();
     for p in &prefectures {
@@ -375,6 +391,7 @@ pub fn run<'a>(
         prefectures,
         japan,
         worst_cell: worst,
+        skipped,
     })
 }
 
