@@ -4,7 +4,7 @@
 
 use crate::batch::progress::Progress;
 use crate::compare::ImpactLevels;
-use crate::national::run::{Options, Standard};
+use crate::national::run::{Engine, Options, Standard};
 use crate::national::Bundle;
 use crate::output::national::{self, Selection, SortKey};
 use std::path::PathBuf;
@@ -65,6 +65,9 @@ pub struct NationalArgs {
     /// Write to this file (whole or not at all) instead of standard output.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// The engine: the scalar one over all cores, or the batched one (Sim1 and Sim2 as variants).
+    #[arg(long, value_enum, default_value_t = Engine::Scalar)]
+    pub engine: Engine,
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
@@ -131,6 +134,7 @@ pub fn run(args: &NationalArgs) -> crate::Result<()> {
         impact_year: args.impact_year,
         levels,
         prefectures,
+        engine: args.engine,
     };
     let count = bundle
         .municipalities

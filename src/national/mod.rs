@@ -24,7 +24,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 /// The bundle file the binary carries.
-const BUNDLE: &[u8] = include_bytes!("../../scenarios/japan/bundle.bin");
+pub const BUNDLE: &[u8] = include_bytes!("../../scenarios/japan/bundle.bin");
 
 /// The credit every output showing bundle figures carries (CC BY 4.0 and the government terms).
 pub const CREDIT: &str = "出典: 総務省統計局「国勢調査」(e-Stat, 政府標準利用規約2.0), 国立社会保障・人口問題研究所「日本の地域別将来推計人口」(平成30年推計・令和5年推計), 厚生労働省「人口動態保健所・市区町村別統計」; 加工: aiseed.dev (統計メモ帳), CC BY 4.0; 国連 World Population Prospects 2024";
@@ -143,10 +143,9 @@ fn text<'a>(s: &'a Sections, name: &str) -> Result<&'a str> {
         .ok_or_else(|| Error::Invalid(format!("the national bundle has no section {name}")))
 }
 
-fn table(s: &Sections, name: &str) -> Result<Counts> {
+fn table(s: &mut Sections, name: &str) -> Result<Counts> {
     s.tables
-        .get(name)
-        .cloned()
+        .remove(name)
         .ok_or_else(|| Error::Invalid(format!("the national bundle has no table {name}")))
 }
 
@@ -164,7 +163,7 @@ fn rows<'a>(name: &str, text: &'a str, header: &str) -> Result<Vec<Vec<&'a str>>
     lines
         .filter(|l| !l.trim().is_empty())
         .map(|l| {
-            let f: Vec<&str> = l.split(',').map(str::trim).collect();
+            let f: Vec<&str> = l.trim_end_matches('\r').split(',').collect();
             if f.len() == n {
                 Ok(f)
             } else {
@@ -199,7 +198,7 @@ impl Bundle {
 
     /// Decode a bundle file.
     pub fn parse(bytes: &[u8]) -> Result<Bundle> {
-        let s = Sections::parse(bytes)?;
+        let mut s = Sections::parse(bytes)?;
         let changes: Vec<CodeChange> = rows(
             section::CODE_CHANGES,
             text(&s, section::CODE_CHANGES)?,
@@ -215,11 +214,19 @@ impl Bundle {
             new_name: f[5].into(),
         })
         .collect();
-        let census = table(&s, section::CENSUS)?;
-        let ipss = table(&s, section::IPSS_H30)?;
+        let census = table(&mut s, section::CENSUS)?;
+        let ipss = table(&mut s, section::IPSS_H30)?;
         let mut municipalities = Vec::new();
         let mut prefectures: Vec<(String, String)> = Vec::new();
         let mut ipss_row = 0;
+        // Promotions and renames after the bundle's boundaries (2016-10-10) give today's codes.
+        let later: Vec<&CodeChange> = changes
+            .iter()
+            .filter(|c| {
+                c.date.as_str() > "2016-10-10"
+                    && (c.reason == "changesToCity" || c.reason == "changesOfNames")
+            })
+            .collect();
         for (i, f) in rows(
             section::MUNICIPALITIES,
             text(&s, section::MUNICIPALITIES)?,
@@ -229,12 +236,7 @@ impl Bundle {
         .enumerate()
         {
             let projected = f[4] == "yes";
-            // A promotion or rename after the bundle's boundaries (2016-10-10) gives today's code.
-            let renamed = changes.iter().find(|c| {
-                c.old_code == f[0]
-                    && c.date.as_str() > "2016-10-10"
-                    && (c.reason == "changesToCity" || c.reason == "changesOfNames")
-            });
+            let renamed = later.iter().copied().find(|c| c.old_code == f[0]);
             municipalities.push(Municipality {
                 code: renamed.map_or(f[0], |c| &c.new_code).to_string(),
                 data_code: f[0].into(),
@@ -266,30 +268,42 @@ impl Bundle {
         for f in rows(section::TFR, text(&s, section::TFR)?, "code,name,tfr")? {
             tfr_2008_2012.insert(f[0].to_string(), number(section::TFR, f[2])?);
         }
+        // Rows come grouped by area: build each area from its run of rows.
         let mut summary: BTreeMap<String, SummaryArea> = BTreeMap::new();
+        let mut current: Option<(&str, SummaryArea)> = None;
         for f in rows(
             section::SUMMARY,
             text(&s, section::SUMMARY)?,
             "code,kind,prefecture,municipality,year,total,age_0_14,age_15_64,age_65_plus",
         )? {
-            let area = summary
-                .entry(f[0].to_string())
-                .or_insert_with(|| SummaryArea {
-                    kind: f[1].into(),
-                    prefecture: f[2].into(),
-                    name: f[3].into(),
-                    rows: BTreeMap::new(),
-                });
-            let year = number(section::SUMMARY, f[4])? as i32;
-            area.rows.insert(
-                year,
-                SummaryRow {
-                    total: number(section::SUMMARY, f[5])?,
-                    age_0_14: number(section::SUMMARY, f[6])?,
-                    age_15_64: number(section::SUMMARY, f[7])?,
-                    age_65_plus: number(section::SUMMARY, f[8])?,
-                },
-            );
+            if current.as_ref().is_none_or(|(c, _)| *c != f[0]) {
+                if let Some((c, area)) = current.take() {
+                    summary.entry(c.to_string()).or_insert(area);
+                }
+                current = Some((
+                    f[0],
+                    SummaryArea {
+                        kind: f[1].into(),
+                        prefecture: f[2].into(),
+                        name: f[3].into(),
+                        rows: BTreeMap::new(),
+                    },
+                ));
+            }
+            if let Some((_, area)) = current.as_mut() {
+                area.rows.insert(
+                    number(section::SUMMARY, f[4])? as i32,
+                    SummaryRow {
+                        total: number(section::SUMMARY, f[5])?,
+                        age_0_14: number(section::SUMMARY, f[6])?,
+                        age_15_64: number(section::SUMMARY, f[7])?,
+                        age_65_plus: number(section::SUMMARY, f[8])?,
+                    },
+                );
+            }
+        }
+        if let Some((c, area)) = current.take() {
+            summary.entry(c.to_string()).or_insert(area);
         }
         let ages = crate::grid::AgeGroups::JAPAN;
         let mut asfr: BTreeMap<i32, Ages> = BTreeMap::new();
@@ -319,8 +333,8 @@ impl Bundle {
             mortality,
             srb,
             asfr,
-            pref_census: table(&s, section::PREF_CENSUS)?,
-            pref_ipss: table(&s, section::PREF_IPSS_H30)?,
+            pref_census: table(&mut s, section::PREF_CENSUS)?,
+            pref_ipss: table(&mut s, section::PREF_IPSS_H30)?,
             texts: s.texts,
             census,
             ipss,

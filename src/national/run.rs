@@ -62,6 +62,62 @@ pub struct Options {
     pub levels: ImpactLevels,
     /// Only the municipalities of these prefecture codes (all when empty).
     pub prefectures: Vec<String>,
+    /// Which engine projects.
+    pub engine: Engine,
+}
+
+/// The engine of `jinko national`: the scalar one, three projections per municipality, over all
+/// cores; or the batched one, Sim1 and Sim2 as variants of パターン1 (fertility and migration
+/// multipliers per period) in one lane group per municipality.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Engine {
+    /// [`crate::engine::project`] for each scenario.
+    #[default]
+    Scalar,
+    /// [`crate::batch::engine::BatchEngine`] with three variants.
+    Batched,
+}
+
+/// パターン1, Sim1 and Sim2 as three variants of パターン1 in the batched engine: Sim1's child–woman
+/// ratios are パターン1's times a factor per period, Sim2's migration is Sim1's times its
+/// multiplier. (The batched engine reports no clamping warnings; the migrant counts into
+/// cohorts that are empty at the start, in five villages, are not scaled by the multiplier.)
+fn batched(scenarios: &[crate::scenario::Scenario]) -> Result<Vec<Projection>> {
+    let [p1, sim1, sim2] = scenarios else {
+        return Err(Error::Invalid("expected パターン1, Sim1 and Sim2".into()));
+    };
+    let engine = crate::batch::engine::BatchEngine::new(&p1.model, &p1.base)?;
+    let fert: Vec<f64> = p1
+        .model
+        .periods
+        .iter()
+        .zip(&sim1.model.periods)
+        .map(|(a, b)| if a.cwr > 0.0 { b.cwr / a.cwr } else { 1.0 })
+        .collect();
+    let mig = sim2.multipliers.clone();
+    let pops = engine.populations(
+        3,
+        |i, m| {
+            if i >= 1 {
+                m.fert.copy_from_slice(&fert);
+            }
+            if i == 2 {
+                m.mig.copy_from_slice(&mig);
+            }
+        },
+        &crate::batch::progress::Progress::hidden(),
+    );
+    let years = engine.years();
+    let n = years.len();
+    Ok((0..3)
+        .map(|i| Projection {
+            ages: p1.model.ages,
+            years: years.clone(),
+            population: pops[i * n..(i + 1) * n].to_vec(),
+            components: Vec::new(),
+            warnings: Vec::new(),
+        })
+        .collect())
 }
 
 /// One scenario's figures for one area.
@@ -192,10 +248,13 @@ pub fn municipality<'a>(
     let texts: Vec<(&str, String)> = files.iter().map(|(n, t)| (*n, t.clone())).collect();
     let scenarios =
         crate::scenario::Scenario::from_texts(&pack.dir, &texts, &pack).map_err(with_context)?;
-    let mut projections = Vec::with_capacity(3);
-    for s in &scenarios {
-        projections.push(s.project().map_err(with_context)?);
-    }
+    let projections = match options.engine {
+        Engine::Scalar => scenarios
+            .iter()
+            .map(|s| s.project().map_err(with_context))
+            .collect::<Result<Vec<_>>>()?,
+        Engine::Batched => batched(&scenarios).map_err(with_context)?,
+    };
     let mut warnings = Vec::new();
     for (s, p) in scenarios.iter().zip(&projections) {
         for w in &p.warnings {
