@@ -8,6 +8,7 @@ pub mod backtest;
 pub mod chart;
 pub mod compare;
 pub mod csv;
+pub mod numbers;
 pub mod projection;
 pub mod report;
 pub mod table;

@@ -494,10 +494,10 @@ pub(super) fn shares(c: &SharesChart) -> Result<String> {
     })
 }
 
-/// `2015-2020` as `2015–20`, short enough for ten periods side by side.
+/// `2015-2020` as `2015-20`, short enough for ten periods side by side.
 fn short_period(label: &str) -> String {
     match label.split_once('-') {
-        Some((a, b)) if b.len() == 4 && a.len() == 4 => format!("{a}–{}", &b[2..]),
+        Some((a, b)) if b.len() == 4 && a.len() == 4 => format!("{a}-{}", &b[2..]),
         _ => label.to_string(),
     }
 }
@@ -820,7 +820,7 @@ pub(super) fn heatmap(c: &HeatmapChart) -> Result<String> {
     let span = (vmax - vmin).max(f64::MIN_POSITIVE);
     let mut items = vec![(
         format!(
-            "{}: {} – {}",
+            "{}: {}～{}",
             c.value_label,
             axis_value(vmin.round()),
             axis_value(vmax.round())

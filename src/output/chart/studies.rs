@@ -29,7 +29,7 @@ pub fn fan(r: &McResult, pack: &Pack) -> FanChart {
     for (lo, hi) in [(2.5, 97.5), (10.0, 90.0), (25.0, 75.0)] {
         if let (Some(a), Some(b)) = (idx(lo), idx(hi)) {
             bands.push(Band {
-                label: format!("{lo}–{hi}%"),
+                label: format!("{lo}～{hi}%"),
                 low: col(a),
                 high: col(b),
             });

@@ -4,8 +4,9 @@
 //! not empty, no script error) and records the result on `<body data-check="…">`, which the
 //! browser test reads.
 
-use super::{comparison, gaps, kpi_rows, summary, Run};
+use super::{comparison, gaps, summary, Run};
 use crate::error::Result;
+use crate::kpi::render::NO_FIGURE;
 use crate::kpi::Review;
 use crate::output::projection::{indicators, persons};
 use std::fmt::Write as _;
@@ -30,14 +31,7 @@ fn pct(v: f64) -> String {
     format!("{:.1}%", 100.0 * v)
 }
 
-fn signed(v: f64) -> String {
-    let s = persons(v);
-    if v.round() > 0.0 {
-        format!("+{s}")
-    } else {
-        s
-    }
-}
+use crate::output::numbers::signed_persons as signed;
 
 const STYLE: &str = r#"
 body { font-family: "Noto Sans CJK JP", "Noto Sans JP", "Hiragino Sans", "Hiragino Kaku Gothic ProN", "Yu Gothic", Meiryo, sans-serif;
@@ -138,13 +132,13 @@ pub fn render(
             escape(&s.title),
             s.base.0,
             persons(s.base.1),
-            s.y2040.map_or("—".into(), persons),
+            s.y2040.map_or(NO_FIGURE.into(), persons),
             s.horizon.0,
             persons(s.horizon.1),
             pct(s.change),
             pct(s.share_0_14),
             pct(s.share_65_plus),
-            s.gap.map_or("—".into(), signed),
+            s.gap.map_or(NO_FIGURE.into(), signed),
         );
     }
     o.push_str("</table></div>\n<p class=\"note\">年少人口は0-14歳、老年人口は65歳以上、割合は推計最終年。</p>\n");
@@ -189,12 +183,12 @@ pub fn render(
         for g in &gaps {
             let _ = writeln!(
                 o,
-                "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{:+.1}%</td></tr>",
+                "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
                 escape(&g.title),
                 persons(g.total),
                 persons(g.target),
                 signed(g.gap),
-                100.0 * g.percent
+                crate::output::numbers::signed_share(g.percent)
             );
         }
         o.push_str("</table>\n");
@@ -287,7 +281,7 @@ pub fn render(
         let s = &r.scenario;
         let _ = writeln!(
             o,
-            "<dt>{}（{}）</dt><dd>基準人口: {}。出生: {}。推計期間: {}–{}年。{}</dd>",
+            "<dt>{}（{}）</dt><dd>基準人口: {}。出生: {}。推計期間: {}～{}年。{}</dd>",
             escape(&s.title),
             escape(
                 &s.path
@@ -386,7 +380,7 @@ fn impact_section(o: &mut String, runs: &[Run]) {
     let bands = |b: &[f64]| {
         let mut s = format!("1: {}%未満", b[0]);
         for (k, w) in b.windows(2).enumerate() {
-            s.push_str(&format!("、{}: {}〜{}%", k + 2, w[0], w[1]));
+            s.push_str(&format!("、{}: {}～{}%", k + 2, w[0], w[1]));
         }
         s.push_str(&format!("、{}: {}%以上", b.len() + 1, b[b.len() - 1]));
         s
@@ -412,7 +406,7 @@ fn kpi_section(o: &mut String, review: &Review, svg: Option<&str>) {
             &s.source
                 .covers
                 .clone()
-                .unwrap_or_else(|| format!("{}–{}年度", s.period.0, s.period.1))
+                .unwrap_or_else(|| format!("{}～{}年度", s.period.0, s.period.1))
         ),
         escape(&s.source.title),
         escape(&s.source.publisher)
@@ -429,7 +423,7 @@ fn kpi_section(o: &mut String, review: &Review, svg: Option<&str>) {
     let share = |n: usize, of: usize| {
         s.rule
             .share_percent(n, of)
-            .map_or("—".into(), |p| format!("{p}%"))
+            .map_or(NO_FIGURE.into(), |p| format!("{p}%"))
     };
     let mut row = |label: String, t: &crate::kpi::Tally| {
         let _ = writeln!(
@@ -449,20 +443,81 @@ fn kpi_section(o: &mut String, review: &Review, svg: Option<&str>) {
         row(format!("基本目標{}", g.goal), &g.tally);
     }
     row("合計".into(), &review.total);
-    o.push_str("</table>\n<h3>重要業績評価指標(KPI)</h3>\n<div class=\"scroll\"><table>\n<tr><th>基本目標</th><th>具体的な事業</th><th>重要業績評価指標(KPI)</th><th>単位</th><th>実績値</th><th>目標値</th><th>達成率</th><th>担当課</th><th>総合評価</th></tr>\n");
-    for k in kpi_rows(review) {
+    o.push_str("</table>\n");
+    let heads = super::kpi_headers(review);
+    o.push_str("<h3>重要業績評価指標(KPI)</h3>\n<div class=\"scroll\"><table class=\"kpi\">\n<tr>");
+    // The table of `jinko kpi`: the ID column and 区分 are left out (the series label goes
+    // before its figures, as `jinko kpi` prints it).
+    for (i, h) in heads.iter().enumerate() {
+        if i != 1 && i != 5 {
+            let _ = write!(o, "<th>{}</th>", escape(h));
+        }
+    }
+    o.push_str("</tr>\n");
+    for k in super::kpi_rows(review) {
+        let n = k.series.len();
+        for (i, s) in k.series.iter().enumerate() {
+            let fig = |t: &str| match (&s.label, t.is_empty()) {
+                (Some(l), false) => format!("{} {t}", l),
+                _ => t.to_string(),
+            };
+            o.push_str("<tr>");
+            if i == 0 {
+                let _ = write!(
+                    o,
+                    "<td class=\"n\" rowspan=\"{n}\">{}</td><td rowspan=\"{n}\">{}</td><td rowspan=\"{n}\">{}</td><td rowspan=\"{n}\">{}</td>",
+                    k.goal,
+                    escape(&k.project),
+                    escape(&k.name),
+                    escape(&k.unit),
+                );
+            }
+            let _ = write!(o, "<td class=\"n\">{}</td>", escape(&fig(&s.base.text)));
+            for c in &s.years {
+                let _ = write!(o, "<td class=\"n\">{}</td>", escape(&fig(&c.text)));
+            }
+            let _ = write!(o, "<td class=\"n\">{}</td>", escape(&fig(&s.actual.text)));
+            if i == 0 {
+                let _ = write!(
+                    o,
+                    "<td rowspan=\"{n}\">{}</td><td class=\"n\" rowspan=\"{n}\">{}</td><td rowspan=\"{n}\">{}</td><td class=\"g\" rowspan=\"{n}\">{}</td>",
+                    escape(&k.target.text),
+                    escape(&k.ratio_text),
+                    escape(&k.department),
+                    escape(&k.grade),
+                );
+            }
+            o.push_str("</tr>\n");
+        }
+    }
+    o.push_str("</table></div>\n");
+    goal_section(o, review);
+}
+
+/// The goal-indicator table (目標人口及び基本目標の数値目標), as the city's review lays it out.
+fn goal_section(o: &mut String, review: &Review) {
+    let rows = super::goal_rows(review);
+    if rows.is_empty() {
+        return;
+    }
+    o.push_str("<h3 id=\"goals\">目標人口及び基本目標の数値目標</h3>\n<div class=\"scroll\"><table class=\"goals\">\n<tr>");
+    for h in super::GOAL_HEADERS {
+        let _ = write!(o, "<th>{h}</th>");
+    }
+    o.push_str("</tr>\n");
+    for g in rows {
         let _ = writeln!(
             o,
-            "<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td class=\"g\">{}</td></tr>",
-            k.goal,
-            escape(&k.project),
-            escape(&k.name),
-            escape(&k.unit),
-            escape(&k.actual_text),
-            escape(&k.target_text),
-            escape(&k.ratio_text),
-            escape(&k.department),
-            escape(&k.grade),
+            "<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"g\">{}</td></tr>",
+            g.goal.map_or(String::new(), |n| n.to_string()),
+            escape(g.name.as_deref().unwrap_or("")),
+            escape(g.unit.as_deref().unwrap_or("")),
+            escape(&g.period),
+            escape(&g.ipss.text),
+            escape(&g.target.text),
+            escape(&g.actual.text),
+            escape(&g.ratio_text),
+            escape(&g.grade),
         );
     }
     o.push_str("</table></div>\n");

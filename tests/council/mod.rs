@@ -1,0 +1,455 @@
+//! Council-ready outputs (issue #12): what goes to the council (人口ビジョン, 議会資料) as it is.
+//! One test (or more) per point of the issue, on the shipped Kama files.
+
+use crate::common::kama;
+use assert_cmd::Command;
+use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
+use std::path::Path;
+
+fn jinko() -> Command {
+    let mut cmd = Command::cargo_bin("jinko").expect("the jinko binary is built");
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+    cmd
+}
+
+/// Every shipped scenario of Kama.
+const SCENARIOS: [&str; 5] = [
+    "ipss-h30.toml",
+    "sim1-tfr21.toml",
+    "sim2-tfr21-zero-migration.toml",
+    "target.toml",
+    "ipss-h30-base2020.toml",
+];
+
+/// `jinko report` of every shipped scenario with the KPI file into `out`.
+fn full_report(out: &Path, encoding: &str) {
+    let mut cmd = jinko();
+    cmd.arg("report");
+    for s in SCENARIOS {
+        cmd.arg(kama(s));
+    }
+    cmd.args(["--kpi"])
+        .arg(kama("kpi.toml"))
+        .args(["--encoding", encoding, "--out"])
+        .arg(out)
+        .assert()
+        .success();
+}
+
+fn stdout(args: &[&str]) -> String {
+    let out = jinko().args(args).output().expect("runs");
+    assert!(
+        out.status.success(),
+        "jinko {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+fn workbook(path: &Path) -> Xlsx<std::io::Cursor<Vec<u8>>> {
+    let bytes = std::fs::read(path).expect("xlsx");
+    open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("calamine opens it")
+}
+
+/// Rows of a sheet as cells.
+fn sheet(wb: &mut Xlsx<std::io::Cursor<Vec<u8>>>, name: &str) -> Vec<Vec<Data>> {
+    wb.worksheet_range(name)
+        .unwrap_or_else(|e| panic!("sheet {name}: {e}"))
+        .rows()
+        .map(<[Data]>::to_vec)
+        .collect()
+}
+
+/// Whether a cell holds `v` (as a number, or as text reading `v`).
+fn holds(d: &Data, v: f64) -> bool {
+    match d {
+        Data::Float(f) => (f - v).abs() < 1e-9,
+        Data::Int(i) => (*i as f64 - v).abs() < 1e-9,
+        Data::String(s) => s
+            .replace(',', "")
+            .parse::<f64>()
+            .is_ok_and(|x| (x - v).abs() < 1e-9),
+        _ => false,
+    }
+}
+
+/// A figure as the review prints it: `decimals` decimals, thousands separators (written here,
+/// independently of the crate's formatter).
+fn printed(v: f64, decimals: usize) -> String {
+    let s = format!("{:.*}", decimals, v.abs());
+    let (int, frac) = s.split_once('.').map_or((s.as_str(), ""), |(i, f)| (i, f));
+    let digits: Vec<char> = int.chars().collect();
+    let mut grouped = String::new();
+    for (i, c) in digits.iter().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(*c);
+    }
+    let sign = if v < 0.0 && s.chars().any(|c| ('1'..='9').contains(&c)) {
+        "-"
+    } else {
+        ""
+    };
+    if frac.is_empty() {
+        format!("{sign}{grouped}")
+    } else {
+        format!("{sign}{grouped}.{frac}")
+    }
+}
+
+/// Point 1: every file of the report set on the shipped data can be written in Shift_JIS —
+/// the CSVs are, and no character of the HTML page or of a chart is outside Shift_JIS, jinko's
+/// own "no figure" mark included.
+#[test]
+fn report_in_shift_jis_on_shipped_data() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("report");
+    full_report(&out, "shift_jis");
+    let mut csvs = 0;
+    for entry in std::fs::read_dir(&out).expect("dir") {
+        let path = entry.expect("entry").path();
+        let name = path
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        let bytes = std::fs::read(&path).expect("read");
+        let ext = path.extension().map(|e| e.to_string_lossy().into_owned());
+        match ext.as_deref() {
+            Some("csv") => {
+                csvs += 1;
+                assert_ne!(&bytes[..3], b"\xEF\xBB\xBF", "{name}: no BOM in Shift_JIS");
+                let (text, _, bad) = encoding_rs::SHIFT_JIS.decode(&bytes);
+                assert!(!bad, "{name} is not valid Shift_JIS");
+                assert!(text.contains("\r\n"), "{name}: CRLF");
+                if name == "kpi.csv" {
+                    // The 婚活 KPI has no R6 figure: its mark is in the file.
+                    let row = text
+                        .lines()
+                        .find(|l| l.contains("matchmaking"))
+                        .expect("matchmaking row");
+                    assert!(row.contains(",―,"), "{row}");
+                }
+            }
+            Some("html") | Some("svg") => {
+                let text = String::from_utf8(bytes).expect("utf-8");
+                let mut buf = [0u8; 4];
+                let bad: std::collections::BTreeSet<char> = text
+                    .chars()
+                    .filter(|c| encoding_rs::SHIFT_JIS.encode(c.encode_utf8(&mut buf)).2)
+                    .collect();
+                assert!(bad.is_empty(), "{name}: outside Shift_JIS: {bad:?}");
+            }
+            _ => {}
+        }
+    }
+    assert!(csvs >= 5, "{csvs} CSV files");
+}
+
+/// Point 3: every KPI figure `jinko kpi` prints — the base, each year's figure and the actual
+/// compared, of every series (小学校 −2.0 and 中学校 −5.0 both) — is in the HTML page, in kpi.csv
+/// and in the workbook.
+#[test]
+fn every_kpi_value_in_every_output() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("report");
+    full_report(&out, "utf-8");
+    let html = std::fs::read_to_string(out.join("report.html")).expect("html");
+    let csv = String::from_utf8(std::fs::read(out.join("kpi.csv")).expect("csv")[3..].to_vec())
+        .expect("utf-8");
+    let mut wb = workbook(&out.join("jinko-report.xlsx"));
+    let rows = sheet(&mut wb, "KPI評価");
+    let json: serde_json::Value = serde_json::from_str(&stdout(&[
+        "kpi",
+        "scenarios/kama/kpi.toml",
+        "--format",
+        "json",
+    ]))
+    .expect("json");
+    let table = stdout(&["kpi", "scenarios/kama/kpi.toml"]);
+    let strategy = jinko::kpi::load(&kama("kpi.toml")).expect("kpi.toml");
+    let mut checked = 0;
+    for k in json["kpis"].as_array().expect("kpis") {
+        let id = k["id"].as_str().expect("id");
+        let kpi = strategy.kpis.iter().find(|x| x.id == id).expect("in file");
+        let d = kpi.decimals;
+        // (series label, value) of every actual compared.
+        let actuals: Vec<(Option<String>, f64)> = match k.get("series") {
+            Some(series) => series
+                .as_array()
+                .expect("series")
+                .iter()
+                .filter_map(|s| {
+                    Some((s["label"].as_str().map(String::from), s["actual"].as_f64()?))
+                })
+                .collect(),
+            None => k["actual"]
+                .as_f64()
+                .map(|v| (None, v))
+                .into_iter()
+                .collect(),
+        };
+        // Plus every yearly figure and base of the file.
+        let mut figures = actuals.clone();
+        for s in &kpi.series {
+            let label = (kpi.series.len() > 1)
+                .then(|| s.label.as_ref().map(|l| l.ja.clone()))
+                .flatten();
+            for e in s.base.iter().chain(s.actuals.values()) {
+                if let (Some(v), None) = (e.actual.value(), &e.note) {
+                    figures.push((label.clone(), v));
+                }
+            }
+        }
+        let html_row = html
+            .split("<tr>")
+            .skip_while(|r| !r.contains(&format!(">{}</td>", kpi.name.ja)))
+            .take(kpi.series.len())
+            .collect::<Vec<_>>()
+            .join("<tr>");
+        assert!(!html_row.is_empty(), "{id} not in the HTML");
+        let csv_rows: Vec<&str> = csv
+            .lines()
+            .filter(|l| l.contains(&format!(",{id},")))
+            .collect();
+        let xlsx_rows: Vec<&Vec<Data>> = rows
+            .iter()
+            .filter(|r| r.get(1).is_some_and(|c| *c == id))
+            .collect();
+        assert_eq!(
+            csv_rows.len(),
+            kpi.series.len(),
+            "{id}: a CSV row per series"
+        );
+        assert_eq!(
+            xlsx_rows.len(),
+            kpi.series.len(),
+            "{id}: a sheet row per series"
+        );
+        for (label, v) in &figures {
+            let text = printed(*v, d);
+            let shown = match label {
+                Some(l) => format!("{l} {text}"),
+                None => text.clone(),
+            };
+            assert!(table.contains(&shown), "{id}: `{shown}` is what kpi prints");
+            assert!(
+                html_row.contains(&format!(">{shown}<")),
+                "{id}: `{shown}` missing from the HTML: {html_row}"
+            );
+            let quoted = if text.contains(',') {
+                format!("\"{text}\"")
+            } else {
+                text.clone()
+            };
+            assert!(
+                csv_rows.iter().any(|r| {
+                    label.as_ref().is_none_or(|l| r.contains(&format!(",{l},")))
+                        && r.split(',').any(|_| true)
+                        && r.contains(&quoted)
+                }),
+                "{id}: {shown} missing from kpi.csv: {csv_rows:?}"
+            );
+            assert!(
+                xlsx_rows.iter().any(|r| {
+                    label.as_ref().is_none_or(|l| r[5].to_string() == *l)
+                        && r.iter().any(|c| holds(c, *v))
+                }),
+                "{id}: {shown} missing from the workbook"
+            );
+            checked += 1;
+        }
+    }
+    // 16 KPIs, about six figures each; the two school series both there.
+    assert!(checked > 90, "{checked} figures checked");
+    assert!(html.contains(">小学校 -2.0<") && html.contains(">中学校 -5.0<"));
+}
+
+/// Point 4: the goal-indicator table (目標人口及び基本目標の数値目標) is in the HTML page and in
+/// the workbook, with the review's figures: 目標人口 35,013 / 32,115 / 17,033 against the IPSS
+/// 35,013 / 31,376 / 10,044, 就業者人口 13,157 and its actual 14,339, 純移動数 ▲913, 合計特殊出生率
+/// 1.65, 住みやすい 75.0 against 65.3 (87%).
+#[test]
+fn goal_table_in_html_and_workbook() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("report");
+    full_report(&out, "utf-8");
+    let html = std::fs::read_to_string(out.join("report.html")).expect("html");
+    let start = html
+        .find("目標人口及び基本目標の数値目標")
+        .expect("goal table heading");
+    let goals = &html[start..start + html[start..].find("</table>").expect("table end")];
+    // (the indicator's name or the period, which occurrence, cells of that line).
+    let lines: Vec<&str> = goals.split("<tr>").skip(2).collect();
+    for (label, nth, cells) in [
+        ("目標人口", 0, &["2015(基準値)", "38,743"][..]),
+        ("2020", 0, &["35,013", "35,473", "101%", "○"][..]),
+        ("2025", 0, &["31,376", "32,115", "公表待ち"][..]),
+        ("2065", 0, &["10,044", "17,033"][..]),
+        ("就業者人口", 0, &["15,467"][..]),
+        ("2020", 1, &["11,598", "13,157", "14,339", "109%", "○"][..]),
+        ("2015-2020", 0, &["-1,772", "-1,833", "97%"][..]),
+        ("2020-2025", 0, &["-1,543", "-913"][..]),
+        ("合計特殊出生率", 0, &["1.48"][..]),
+        ("2025", 2, &["1.56", "1.65"][..]),
+        (
+            "「住みやすい」「まあ住みやすい」と回答した人の割合",
+            0,
+            &["70.0"][..],
+        ),
+        ("2024", 0, &["75.0", "65.3", "87%", "○"][..]),
+    ] {
+        let row = lines
+            .iter()
+            .filter(|r| r.contains(&format!(">{label}<")))
+            .nth(nth)
+            .unwrap_or_else(|| panic!("{label} ({nth}) line missing:\n{goals}"));
+        for c in cells {
+            assert!(
+                row.contains(&format!(">{c}<")),
+                "{label}: {c} missing in {row}"
+            );
+        }
+    }
+    assert!(goals.contains(">13,157<") && goals.contains(">14,339<"));
+    let mut wb = workbook(&out.join("jinko-report.xlsx"));
+    let rows = sheet(&mut wb, "数値目標");
+    let header: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
+    assert_eq!(
+        header,
+        [
+            "基本目標",
+            "指標",
+            "単位",
+            "年",
+            "社人研推計値",
+            "目標値",
+            "実績値",
+            "達成率",
+            "評価"
+        ]
+    );
+    let find =
+        |period: &str, col: usize, v: f64| rows.iter().any(|r| r[3] == period && holds(&r[col], v));
+    assert!(find("2065", 5, 17033.0), "17,033 target in 2065");
+    assert!(find("2065", 4, 10044.0), "10,044 IPSS in 2065");
+    assert!(find("2020-2025", 5, -913.0), "-913 net migration target");
+    assert!(find("2025", 5, 1.65), "TFR target 1.65");
+    assert!(find("2024", 6, 65.3), "65.3% actual");
+    // 達成率 is a number formatted as a percent.
+    assert!(find("2024", 7, 0.87), "87% as 0.87");
+}
+
+/// Point 6: `compare --format csv` names the scenario `target` and the target path apart, and
+/// the `--help` of `compare` and `backtest` describes the CSV they print (its header line).
+#[test]
+fn compare_csv_series_apart_and_help_matches_csv() {
+    let csv = stdout(&[
+        "compare",
+        "scenarios/kama/ipss-h30.toml",
+        "scenarios/kama/target.toml",
+        "--format",
+        "csv",
+    ]);
+    let mut kinds: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        Default::default();
+    for line in csv.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        kinds
+            .entry(cells[0].to_string())
+            .or_default()
+            .insert(cells[1].to_string());
+    }
+    for (series, k) in &kinds {
+        assert_eq!(k.len(), 1, "series {series} is of kinds {k:?}");
+    }
+    assert_eq!(
+        kinds["target"].iter().next().map(String::as_str),
+        Some("scenario")
+    );
+    assert_eq!(
+        kinds["目標人口"].iter().next().map(String::as_str),
+        Some("target")
+    );
+    assert_eq!(
+        kinds["社人研推計（平成30年推計）"]
+            .iter()
+            .next()
+            .map(String::as_str),
+        Some("official")
+    );
+    for (cmd, args) in [
+        (
+            "compare",
+            &["compare", "scenarios/kama/ipss-h30.toml", "--format", "csv"][..],
+        ),
+        (
+            "backtest",
+            &["backtest", "scenarios/kama", "--format", "csv"][..],
+        ),
+    ] {
+        let header = stdout(args).lines().next().expect("header").to_string();
+        let help = stdout(&[cmd, "--help"]);
+        assert!(
+            help.contains(&header),
+            "{cmd} --help does not describe `{header}`:\n{help}"
+        );
+        assert!(!help.contains("year,sex,age,population"), "{cmd} --help");
+    }
+}
+
+/// Point 7: no `-0.0%` in `compare`, `backtest` or the HTML page; the first year below the
+/// target path follows the printed rule (more than 1% below the path linear between the
+/// review's 35,013 (2020), 32,115 (2025) and 17,033 (2065)), so the target scenario's 17-person
+/// shortfall in 2025 does not count and its first year is computed here independently.
+#[test]
+fn signs_and_first_year_below_read_right() {
+    let k = |s: &str| format!("scenarios/kama/{s}");
+    let all: Vec<String> = SCENARIOS[..4].iter().map(|s| k(s)).collect();
+    let mut args = vec!["compare"];
+    args.extend(all.iter().map(String::as_str));
+    let table = stdout(&args);
+    let backtest = stdout(&["backtest", "scenarios/kama"]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    full_report(&dir.path().join("r"), "utf-8");
+    let html = std::fs::read_to_string(dir.path().join("r/report.html")).expect("html");
+    for (what, text) in [
+        ("compare", &table),
+        ("backtest", &backtest),
+        ("report", &html),
+    ] {
+        for bad in ["-0.0%", "+0.0%", "-0.00%", "+0.00%", "+0人", "-0人"] {
+            assert!(!text.contains(bad), "{what} prints {bad}");
+        }
+    }
+    assert!(table.contains("1%を超えて下回る"), "the rule is printed");
+    let target_line = table
+        .lines()
+        .find(|l| l.starts_with("target ") && l.contains("17,032"))
+        .expect("target row of the gap table");
+    assert!(target_line.contains(" 0.0%"), "{target_line}");
+
+    // Independently: the path and the rule, on the JSON totals.
+    let mut jargs = args.clone();
+    jargs.extend(["--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&jargs)).expect("json");
+    let path = |y: f64| {
+        let pts = [(2020.0, 35013.0), (2025.0, 32115.0), (2065.0, 17033.0)];
+        let w = pts.windows(2).find(|w| y >= w[0].0 && y <= w[1].0)?;
+        Some(w[0].1 + (y - w[0].0) / (w[1].0 - w[0].0) * (w[1].1 - w[0].1))
+    };
+    for sc in json["scenarios"].as_array().expect("scenarios") {
+        let years = sc["years"].as_array().expect("years");
+        let totals = sc["total"].as_array().expect("total");
+        let first = years.iter().zip(totals).find_map(|(y, t)| {
+            let (y, t) = (y.as_f64()?, t.as_f64()?);
+            (t < path(y)? * 0.99).then_some(y as i64)
+        });
+        assert_eq!(sc["first_below_target"].as_i64(), first, "{}", sc["name"]);
+        if sc["name"] == "target" {
+            // 32,098 against 32,115 in 2025 (0.05 % short) is not below; 2030 is (1.9 %).
+            assert_eq!(first, Some(2030));
+        }
+    }
+}
