@@ -9,6 +9,7 @@
 //! ```
 //! Common: `--target N` (default: the pack's reference series `target` in the year), `--year Y`
 //! (default: the horizon), `--min`/`--max` (the bracket), `--format text|json` (frontier: csv|json).
+//! A target outside the bracket is an error (exit code 2) that gives the totals at both bounds.
 
 use super::project::emit;
 use crate::batch::solve::{frontier, parse_household, solve, Unknown};
@@ -216,9 +217,15 @@ pub fn run(args: &SolveArgs) -> Result<()> {
         }
     };
     let sol = solve(&scenario, &unknown, target, year, y, bounds)?;
-    let text = match common.format {
-        SolveFormat::Json => super::json(&sol)?,
-        SolveFormat::Text => format!("{}\n", sol.message),
-    };
-    emit(&text, common.out.as_deref())
+    // An unreachable target is a failure: the JSON (value null, the totals at both bounds) is
+    // still written for tools, and the sentence goes to stderr with a non-zero exit.
+    match (common.format, sol.value) {
+        (SolveFormat::Json, _) => emit(&super::json(&sol)?, common.out.as_deref())?,
+        (SolveFormat::Text, Some(_)) => emit(&format!("{}\n", sol.message), common.out.as_deref())?,
+        (SolveFormat::Text, None) => {}
+    }
+    match sol.value {
+        Some(_) => Ok(()),
+        None => Err(Error::Invalid(sol.message)),
+    }
 }

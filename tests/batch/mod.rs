@@ -601,10 +601,12 @@ fn solve_says_when_the_target_cannot_be_reached() {
         .arg(kama("ipss-h30.toml"))
         .output()
         .unwrap();
-    assert!(out.status.success());
-    let text = String::from_utf8(out.stdout).unwrap();
+    // A failure (issue #12): exit code 2, nothing on stdout, the reason on stderr.
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let text = String::from_utf8(out.stderr).unwrap();
     assert!(
-        text.contains("cannot be reached with tfr from 0.5 to 3"),
+        text.starts_with("error: ") && text.contains("cannot be reached with tfr from 0.5 to 3"),
         "{text}"
     );
     let s = Scenario::load(&kama("ipss-h30.toml")).unwrap();

@@ -453,3 +453,99 @@ fn signs_and_first_year_below_read_right() {
         }
     }
 }
+
+/// Point 12: notebooks/README.md names exactly the notebooks that exist; `report/` (the
+/// README's output folder) is ignored by git; paths are printed without `./` inside.
+/// (`solve` with an unreachable target: `batch::solve_says_when_the_target_cannot_be_reached`.)
+#[test]
+fn notebooks_readme_gitignore_and_tidy_paths() {
+    let root = crate::common::root();
+    let readme = std::fs::read_to_string(root.join("notebooks/README.md")).expect("README");
+    let mut on_disk: Vec<String> = std::fs::read_dir(root.join("notebooks"))
+        .expect("notebooks")
+        .filter_map(|e| {
+            let n = e.ok()?.file_name().to_string_lossy().into_owned();
+            n.ends_with(".ipynb").then_some(n)
+        })
+        .collect();
+    on_disk.sort();
+    let mut named: Vec<String> = readme
+        .split('`')
+        .filter(|w| w.ends_with(".ipynb"))
+        .map(String::from)
+        .collect();
+    named.sort();
+    named.dedup();
+    assert!(!on_disk.is_empty());
+    assert_eq!(named, on_disk, "the notebooks the README describes");
+    assert!(!readme.contains("will live here"));
+    let ignore = std::fs::read_to_string(root.join(".gitignore")).expect(".gitignore");
+    assert!(ignore.lines().any(|l| l.trim() == "report/"), "{ignore}");
+
+    // A bad cell in a copy of the pack: the error names the file without `/./`.
+    let dir = tempfile::tempdir().expect("tempdir");
+    for e in std::fs::read_dir(root.join("scenarios/kama")).expect("kama") {
+        let p = e.expect("entry").path();
+        if p.is_file() {
+            std::fs::copy(&p, dir.path().join(p.file_name().expect("name"))).expect("copy");
+        }
+    }
+    let census = dir.path().join("census.csv");
+    let text = std::fs::read_to_string(&census).expect("census");
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let i = lines
+        .iter()
+        .position(|l| l.starts_with("2015,male,5-9,"))
+        .expect("row");
+    lines[i] = "2015,male,5-9,many".into();
+    std::fs::write(&census, lines.join("\n") + "\n").expect("write");
+    let out = jinko()
+        .current_dir(dir.path())
+        .args(["project", "ipss-h30.toml"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).expect("utf-8");
+    assert!(err.starts_with("error: census.csv, line "), "{err}");
+    assert!(!err.contains("./"), "{err}");
+}
+
+/// The caption of the pyramid figure in the HTML page.
+fn pyramid_caption(html: &str) -> String {
+    let start = html.find("id=\"chart-pyramid\"").expect("pyramid figure");
+    let fig = &html[start..];
+    let cap = fig.find("<figcaption>").expect("caption") + "<figcaption>".len();
+    fig[cap..cap + fig[cap..].find("</figcaption>").expect("end")].to_string()
+}
+
+/// Point 13: the pyramid caption mentions an overlay only when there is one.
+#[test]
+fn pyramid_caption_mentions_overlay_only_with_two_scenarios() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (n, scenarios) in [
+        (1, &["ipss-h30.toml"][..]),
+        (2, &["ipss-h30.toml", "target.toml"][..]),
+    ] {
+        let out = dir.path().join(format!("r{n}"));
+        let mut cmd = jinko();
+        cmd.arg("report");
+        for s in scenarios {
+            cmd.arg(kama(s));
+        }
+        cmd.arg("--out").arg(&out).assert().success();
+        let html = std::fs::read_to_string(out.join("report.html")).expect("html");
+        let caption = pyramid_caption(&html);
+        assert!(caption.contains("パターン1 (社人研推計準拠)"), "{caption}");
+        if n == 1 {
+            assert!(
+                !caption.contains("重ね") && !caption.contains("2つ目"),
+                "{caption}"
+            );
+        } else {
+            assert!(
+                caption.contains("重ねて") && caption.contains("目標人口 (嘉麻市 独自推計)"),
+                "{caption}"
+            );
+        }
+    }
+}

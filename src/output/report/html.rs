@@ -198,12 +198,7 @@ pub fn render(
     // 3. Pyramids.
     o.push_str("<h2>3. 人口ピラミッド</h2>\n");
     if let Some(svg) = chart("pyramid.svg") {
-        figure(
-            &mut o,
-            "chart-pyramid",
-            svg,
-            "男女・5歳階級別人口。1つ目のシナリオを塗り、2つ目を枠で重ねて表示",
-        );
+        figure(&mut o, "chart-pyramid", svg, &super::pyramid_caption(runs));
     }
 
     // 4. Age structure.

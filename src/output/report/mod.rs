@@ -442,6 +442,26 @@ pub fn charts(runs: &[Run], review: Option<&Review>) -> Result<Vec<(String, Stri
     Ok(out)
 }
 
+/// The caption of the pyramid chart: the scenario drawn, and the overlay only when there is
+/// one (the chart overlays the second scenario as outlines; a third and later are not drawn).
+pub fn pyramid_caption(runs: &[Run]) -> String {
+    let titles: Vec<&str> = runs.iter().map(|r| r.scenario.title.as_str()).collect();
+    match titles.as_slice() {
+        [] => String::new(),
+        [one] => format!("男女・5歳階級別人口（{one}）"),
+        [first, second, rest @ ..] => {
+            let mut s = format!("男女・5歳階級別人口。{first}を塗り、{second}を枠で重ねて表示");
+            if !rest.is_empty() {
+                s.push_str(&format!(
+                    "（3つ目以降のシナリオ{}件は表示していない）",
+                    rest.len()
+                ));
+            }
+            s
+        }
+    }
+}
+
 /// Whole persons for CSV (no separators).
 fn whole(v: f64) -> String {
     format!("{:.0}", v.round() + 0.0)
