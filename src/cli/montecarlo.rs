@@ -49,6 +49,9 @@ pub struct McArgs {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Language of the table.
+    #[arg(long, value_enum, default_value_t = crate::cli::kpi::LangArg::Ja)]
+    pub lang: crate::cli::kpi::LangArg,
 }
 
 /// Run `jinko montecarlo`.
@@ -82,7 +85,9 @@ pub fn run(args: &McArgs) -> crate::Result<()> {
         write_atomic(path, &svg)?;
     }
     let text = match args.format {
-        McFormat::Table => result.table(),
+        McFormat::Table => {
+            crate::output::studies::montecarlo_table(&result, &mc.scenario.title, args.lang.into())
+        }
         McFormat::Csv => result.csv(),
         McFormat::Json => super::json(&result)?,
     };

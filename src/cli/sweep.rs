@@ -36,6 +36,9 @@ pub struct SweepArgs {
     /// Also draw the chart (SVG) to this file.
     #[arg(long, value_name = "FILE.svg")]
     pub chart: Option<PathBuf>,
+    /// Decimals of persons in the CSV (0–12), or `full` for every digit.
+    #[arg(long, value_parser = crate::output::numbers::Precision::parse, default_value = "1")]
+    pub precision: crate::output::numbers::Precision,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -63,12 +66,12 @@ pub fn run(args: &SweepArgs) -> crate::Result<()> {
         write_atomic(path, &svg)?;
     }
     let text = match args.format {
-        SweepFormat::Csv => result.csv(),
-        SweepFormat::Grid => result.grid_csv(),
+        SweepFormat::Csv => result.csv_with(args.precision),
+        SweepFormat::Grid => result.grid_csv_with(args.precision),
         SweepFormat::Json => super::json(&result)?,
     };
     if let Some(g) = &args.grid_out {
-        write_atomic(g, result.grid_csv().as_bytes())?;
+        write_atomic(g, result.grid_csv_with(args.precision).as_bytes())?;
     }
     emit(&text, args.out.as_deref())
 }

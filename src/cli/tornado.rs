@@ -44,6 +44,9 @@ pub struct TornadoArgs {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Language of the table.
+    #[arg(long, value_enum, default_value_t = crate::cli::kpi::LangArg::Ja)]
+    pub lang: crate::cli::kpi::LangArg,
 }
 
 fn parse_delta(s: &str) -> Result<(String, f64), String> {
@@ -91,7 +94,9 @@ pub fn run(args: &TornadoArgs) -> crate::Result<()> {
         crate::output::atomic::write_atomic(path, &svg)?;
     }
     let text = match args.format {
-        TornadoFormat::Table => result.table(),
+        TornadoFormat::Table => {
+            crate::output::studies::tornado_table(&result, &scenario.title, args.lang.into())
+        }
         TornadoFormat::Csv => result.csv(),
         TornadoFormat::Json => super::json(&result)?,
     };

@@ -11,4 +11,5 @@ pub mod csv;
 pub mod numbers;
 pub mod projection;
 pub mod report;
+pub mod studies;
 pub mod table;

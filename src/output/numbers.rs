@@ -1,5 +1,5 @@
 //! Numbers for people: signs that read right (no `-0.0%`, no `+0`), thousands separators, rates
-//! with SI prefixes (`1.28 M/s`), and machine-readable numbers with a chosen precision for CSV.
+//! with SI prefixes (`1.28 M/s`), and machine-readable numbers with a chosen [`Precision`] for CSV.
 
 use crate::output::projection::persons;
 
@@ -56,24 +56,92 @@ pub fn rate_per_second(v: f64) -> String {
     format!("{scaled:.decimals$} {prefix}/s")
 }
 
-/// A number for CSV: with `precision` decimals when given (trailing zeros kept, `-0` written
-/// `0`), else in full (the shortest text that reads back as the same `f64`).
-pub fn csv_number(v: f64, precision: Option<usize>) -> String {
-    match precision {
-        Some(p) => {
-            let s = format!("{v:.p$}");
-            if s.starts_with('-') && s[1..].chars().all(|c| c == '0' || c == '.') {
-                s[1..].to_string()
-            } else {
-                s
-            }
+/// How many decimals machine-readable outputs (`batch`, `sweep`, `solve frontier`, `project
+/// --format csv`) print for persons: a number of decimals, or `full` (the shortest text that
+/// reads back as the same `f64`, 15–17 digits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Precision {
+    /// At most this many decimals (trailing zeros dropped).
+    Decimals(usize),
+    /// Every digit.
+    Full,
+}
+
+/// The default for persons: one decimal (a total of 10,069.9 persons, not 10069.89000726998).
+pub const DEFAULT_PRECISION: Precision = Precision::Decimals(1);
+
+impl Precision {
+    /// Parse `--precision`: `full` or a number of decimals from 0 to 12.
+    pub fn parse(s: &str) -> std::result::Result<Precision, String> {
+        if s.eq_ignore_ascii_case("full") {
+            return Ok(Precision::Full);
         }
-        None => {
-            let mut buf = ryu::Buffer::new();
-            let s = buf.format(v);
-            s.strip_suffix(".0").unwrap_or(s).to_string()
+        match s.parse::<usize>() {
+            Ok(n) if n <= 12 => Ok(Precision::Decimals(n)),
+            _ => Err(format!(
+                "expected a number of decimals from 0 to 12, or `full`, found \"{s}\""
+            )),
         }
     }
+
+    /// The same precision with `more` decimals (shares: three more than persons).
+    pub fn plus(self, more: usize) -> Precision {
+        match self {
+            Precision::Decimals(n) => Precision::Decimals(n + more),
+            Precision::Full => Precision::Full,
+        }
+    }
+
+    /// Append `v` at this precision (nothing if not finite).
+    pub fn push(self, out: &mut String, v: f64) {
+        use std::fmt::Write as _;
+        if !v.is_finite() {
+            return;
+        }
+        match self {
+            Precision::Full => {
+                let mut b = ryu::Buffer::new();
+                let t = b.format_finite(v);
+                out.push_str(t.strip_suffix(".0").unwrap_or(t));
+            }
+            Precision::Decimals(p) => {
+                let start = out.len();
+                let _ = write!(out, "{v:.p$}");
+                // Trailing zeros dropped (642.0 → 642, 0.50 → 0.5).
+                if p > 0 {
+                    while out.ends_with('0') {
+                        out.pop();
+                    }
+                    if out.ends_with('.') {
+                        out.pop();
+                    }
+                }
+                // -0 → 0
+                if out[start..].starts_with('-')
+                    && out[start + 1..].chars().all(|c| c == '0' || c == '.')
+                {
+                    out.remove(start);
+                }
+            }
+        }
+    }
+
+    /// `v` at this precision.
+    pub fn text(self, v: f64) -> String {
+        let mut s = String::new();
+        self.push(&mut s, v);
+        s
+    }
+}
+
+/// A parameter value (TFR, multiplier, year) for CSV: at most 10 significant digits, so that
+/// `1.4 + 0.05` prints `1.45`, not `1.4500000000000002`.
+pub fn param(v: f64) -> String {
+    if !v.is_finite() {
+        return String::new();
+    }
+    let r: f64 = format!("{v:.9e}").parse().unwrap_or(v);
+    Precision::Full.text(r)
 }
 
 #[cfg(test)]
@@ -100,10 +168,17 @@ mod tests {
     }
 
     #[test]
-    fn csv_numbers() {
-        assert_eq!(csv_number(15908.612069384653, Some(1)), "15908.6");
-        assert_eq!(csv_number(-0.04, Some(1)), "0.0");
-        assert_eq!(csv_number(0.5955, None), "0.5955");
-        assert_eq!(csv_number(17033.0, None), "17033");
+    fn precision_and_params() {
+        assert_eq!(Precision::Decimals(1).text(10069.89000726998), "10069.9");
+        assert_eq!(Precision::Decimals(0).text(-0.3), "0");
+        assert_eq!(Precision::Decimals(1).text(642.0), "642");
+        assert_eq!(Precision::Decimals(1).text(-0.04), "0");
+        assert_eq!(Precision::Full.text(0.1 + 0.2), "0.30000000000000004");
+        assert_eq!(param(1.4 + 0.05), "1.45");
+        assert_eq!(param(0.1 + 0.2), "0.3");
+        assert_eq!(param(2030.0), "2030");
+        assert_eq!(Precision::parse("full"), Ok(Precision::Full));
+        assert_eq!(Precision::parse("3"), Ok(Precision::Decimals(3)));
+        assert!(Precision::parse("x").is_err());
     }
 }

@@ -549,3 +549,339 @@ fn pyramid_caption_mentions_overlay_only_with_two_scenarios() {
         }
     }
 }
+
+/// The HTML rows of one scenario's table in 推計の仮定と出典 (from its heading to the table end).
+fn assumptions_of<'a>(html: &'a str, file: &str) -> &'a str {
+    let sec = &html[html.find("6. 推計の仮定と出典").expect("section 6")..];
+    let start = sec
+        .find(&format!("（{file}）</h3>"))
+        .unwrap_or_else(|| panic!("{file}"));
+    let part = &sec[start..];
+    &part[..part.find("</table>").expect("table end")]
+}
+
+/// Point 2: 推計の仮定と出典 says per scenario, in Japanese, what it assumes — the TFR path,
+/// the migration multipliers and the net-migration target with the solved multiplier (▲913 →
+/// 0.5955, which gives the scenario's −913 in 2020-2025), measures, survival, base — and where
+/// the numbers come from.
+#[test]
+fn per_scenario_assumptions_in_the_report() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("r");
+    full_report(&out, "utf-8");
+    let html = std::fs::read_to_string(out.join("report.html")).expect("html");
+    let mut seen = std::collections::BTreeSet::new();
+    for file in SCENARIOS {
+        let a = assumptions_of(&html, file);
+        for head in ["基準人口", "出生", "移動", "施策（定住組数）", "生存率"] {
+            assert!(a.contains(&format!("<th>{head}</th>")), "{file}: {head}");
+        }
+        assert!(a.contains("出典"), "{file}: sources");
+        assert!(
+            !a.contains("column of the published"),
+            "{file}: English left"
+        );
+        assert!(
+            seen.insert(a.to_string()),
+            "{file}: the same text as another scenario"
+        );
+    }
+    let p1 = assumptions_of(&html, "ipss-h30.toml");
+    assert!(p1.contains("倍率 1") && p1.contains("ipss_h30_projection.csv"));
+    assert!(p1.contains("wpp2024_japan_mx.csv"));
+    let sim1 = assumptions_of(&html, "sim1-tfr21.toml");
+    assert!(sim1.contains("2020年 1.56 → 2030年 2.1"), "{sim1}");
+    let sim2 = assumptions_of(&html, "sim2-tfr21-zero-migration.toml");
+    assert!(
+        sim2.contains("倍率 0") && sim2.contains("純移動ゼロ"),
+        "{sim2}"
+    );
+    let target = assumptions_of(&html, "target.toml");
+    for needle in [
+        "▲913人",
+        "0.5955",
+        "基本目標2",
+        "1.65",
+        "基本目標3",
+        "2040年 2.1",
+        "0.389",
+    ] {
+        assert!(
+            target.contains(needle),
+            "target: {needle} missing: {target}"
+        );
+    }
+    let est = assumptions_of(&html, "ipss-h30-base2020.toml");
+    assert!(
+        est.contains("推計値") && est.contains("census_2020_margins.csv"),
+        "{est}"
+    );
+
+    // The multiplier printed is the one that gives the target's −913 in 2020-2025.
+    let json: serde_json::Value = serde_json::from_str(&stdout(&[
+        "project",
+        "scenarios/kama/target.toml",
+        "--format",
+        "json",
+    ]))
+    .expect("json");
+    let nm = json["components"][1]["net_migration"]
+        .as_f64()
+        .expect("2020-2025");
+    assert!((nm + 913.0).abs() < 1e-6, "{nm}");
+    let text = stdout(&["project", "scenarios/kama/target.toml"]);
+    let m: f64 = text
+        .split("倍率 ")
+        .nth(1)
+        .and_then(|t| t.split_whitespace().next())
+        .or_else(|| {
+            text.split("multiplier ")
+                .nth(1)
+                .and_then(|t| t.split_whitespace().next())
+        })
+        .and_then(|t| t.trim_end_matches(['。', ',']).parse().ok())
+        .expect("the solved multiplier in the project notes");
+    assert!(target.contains(&format!("{m:.4}")), "{m:.4} in {target}");
+}
+
+/// Point 5: one default start for the migration multiplier in every study (2025 for Kama's 2015
+/// base, as the shipped sweep spec starts it), printed by each: `solve migration` and `solve
+/// frontier` without `--from` agree with the sweep grid — TFR 2.1 by 2030, the multiplier that
+/// keeps 17,033 in 2065 interpolated between the grid's columns.
+#[test]
+fn one_default_start_year_for_studies() {
+    let ipss = "scenarios/kama/ipss-h30.toml";
+    let json =
+        |args: &[&str]| -> serde_json::Value { serde_json::from_str(&stdout(args)).expect("json") };
+    let default = json(&["solve", "migration", ipss, "--format", "json"]);
+    let given = json(&[
+        "solve",
+        "migration",
+        ipss,
+        "--from",
+        "2025",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(default["from"], 2025);
+    assert_eq!(default["value"], given["value"]);
+    let text = stdout(&["solve", "migration", ipss]);
+    assert!(text.contains("starting in 2025"), "{text}");
+
+    let frontier = stdout(&["solve", "frontier", ipss, "--tfr", "2.1", "--by", "2030"]);
+    let mut lines = frontier.lines();
+    assert_eq!(
+        lines.next(),
+        Some("tfr,tfr_from,tfr_by,migration_from,migration_multiplier,total")
+    );
+    let row: Vec<&str> = lines.next().expect("row").split(',').collect();
+    assert_eq!(row[3], "2025", "the start is printed");
+    let m: f64 = row[4].parse().expect("multiplier");
+
+    let grid = stdout(&[
+        "sweep",
+        "scenarios/kama/studies/sweep-tfr-migration.toml",
+        "--format",
+        "grid",
+        "--quiet",
+    ]);
+    let block = grid
+        .split("# total")
+        .find(|b| b.contains("tfr_by=2030"))
+        .expect("the 2030 grid");
+    assert!(block.contains("migration_from=2025"));
+    let mut rows = block.lines().skip(1);
+    let cols: Vec<f64> = rows
+        .next()
+        .expect("header")
+        .split(',')
+        .skip(1)
+        .map(|c| c.parse().expect("column"))
+        .collect();
+    let tfr21: Vec<f64> = rows
+        .find(|r| r.starts_with("2.1,"))
+        .expect("TFR 2.1 row")
+        .split(',')
+        .skip(1)
+        .map(|c| c.parse().expect("total"))
+        .collect();
+    let k = tfr21
+        .windows(2)
+        .position(|w| w[0] >= 17033.0 && w[1] < 17033.0)
+        .expect("bracket");
+    let f = (tfr21[k] - 17033.0) / (tfr21[k] - tfr21[k + 1]);
+    let interpolated = cols[k] + f * (cols[k + 1] - cols[k]);
+    assert!(
+        (m - interpolated).abs() < 0.005,
+        "frontier {m} against the sweep's {interpolated}"
+    );
+}
+
+/// The longest run of digits (integer and fraction together) in any CSV field of `text`.
+fn longest_number(text: &str) -> usize {
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .flat_map(|l| l.split(','))
+        .filter(|f| f.parse::<f64>().is_ok())
+        .map(|f| f.chars().filter(char::is_ascii_digit).count())
+        .max()
+        .unwrap_or(0)
+}
+
+/// Point 11: numbers for people — no 15–17-digit floats in `batch`, `sweep --format grid`,
+/// `solve frontier`, `project --format csv` unless `--precision full` asks for them; thousands
+/// separators in the Monte Carlo table; in the workbook 達成率 a number formatted as %, and
+/// 90歳以上 rather than 90+歳. (The progress bar's rate, "1.28 M/s", is
+/// `output::numbers::rate_per_second`, unit-tested there: a bar needs a terminal.)
+#[test]
+fn numbers_for_people() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let variants = dir.path().join("v.csv");
+    std::fs::write(
+        &variants,
+        "id,fert_mult,mig_mult\nbase,1,1\nlow,0.93,0.87\n",
+    )
+    .expect("write");
+    let v = variants.to_str().expect("utf-8");
+    let ipss = "scenarios/kama/ipss-h30.toml";
+    let sweep = "scenarios/kama/studies/sweep-tfr-migration.toml";
+    let cases: [Vec<&str>; 4] = [
+        vec!["batch", ipss, v, "--quiet"],
+        vec!["sweep", sweep, "--format", "grid", "--quiet"],
+        vec![
+            "solve",
+            "frontier",
+            ipss,
+            "--tfr",
+            "1.6:2.2:0.15",
+            "--by",
+            "2040",
+        ],
+        vec!["project", ipss, "--format", "csv"],
+    ];
+    for args in &cases {
+        let text = stdout(args);
+        let n = longest_number(&text);
+        assert!(n <= 8, "{args:?}: a number of {n} digits");
+        let mut full = args.clone();
+        full.extend(["--precision", "full"]);
+        assert!(
+            longest_number(&stdout(&full)) >= 15,
+            "{args:?} --precision full"
+        );
+    }
+    // The 2065 total of the batch's base row reads 10,069.9 (README: 10,070).
+    let batch = stdout(&cases[0]);
+    assert!(
+        batch.lines().nth(1).expect("base").ends_with(",10069.9"),
+        "{batch}"
+    );
+
+    let mc = stdout(&[
+        "montecarlo",
+        "scenarios/kama/studies/montecarlo.toml",
+        "-n",
+        "500",
+    ]);
+    assert!(mc.contains("38,743") && mc.contains("試行 500回"), "{mc}");
+    let mc_en = stdout(&[
+        "montecarlo",
+        "scenarios/kama/studies/montecarlo.toml",
+        "-n",
+        "500",
+        "--lang",
+        "en",
+    ]);
+    assert!(
+        mc_en.contains("trajectories") && mc_en.contains("38,743"),
+        "{mc_en}"
+    );
+
+    let out = dir.path().join("r");
+    full_report(&out, "utf-8");
+    let mut wb = workbook(&out.join("jinko-report.xlsx"));
+    let kpi = sheet(&mut wb, "KPI評価");
+    let col = kpi[0].iter().position(|c| *c == "達成率").expect("達成率");
+    let startups = kpi.iter().find(|r| r[1] == "startups").expect("startups");
+    // 19 of 15 over five years: 127% as 1.27.
+    assert!(holds(&startups[col], 1.27), "{:?}", startups[col]);
+    let pop = sheet(&mut wb, "人口_ipss-h30");
+    let heads: Vec<String> = pop[0].iter().map(|c| c.to_string()).collect();
+    assert!(heads.contains(&"90歳以上".to_string()), "{heads:?}");
+    assert!(!heads.iter().any(|h| h.contains('+')), "{heads:?}");
+}
+
+/// Point 10: Japanese first — the `project`, `montecarlo`, `tornado` and `backtest` tables and
+/// notes, the pack sources in the report — and `--lang en` for English; the tornado table says
+/// what low and high are.
+#[test]
+fn japanese_first_and_lang_en() {
+    let ipss = "scenarios/kama/ipss-h30.toml";
+    let mc = "scenarios/kama/studies/montecarlo.toml";
+    let cases: [(Vec<&str>, &[&str], &[&str]); 4] = [
+        (
+            vec!["project", ipss],
+            &["総人口", "基準人口", "出生数"],
+            &["year", "total", "base:", "births"],
+        ),
+        (
+            vec!["montecarlo", mc, "-n", "300"],
+            &["平均", "確率", "試行"],
+            &["mean", "trajectories"],
+        ),
+        (
+            vec!["tornado", ipss],
+            &[
+                "合計特殊出生率",
+                "純移動率の倍率",
+                "low: その仮定だけを下げた推計",
+            ],
+            &["parameter", "fert_mult", "mig_mult", "spread"],
+        ),
+        (
+            vec!["backtest", "scenarios/kama"],
+            &["直近1期間", "2期間平均", "誤差"],
+            &["last period", "MAPE"],
+        ),
+    ];
+    for (args, ja, en) in &cases {
+        let text = stdout(args);
+        for w in *ja {
+            assert!(text.contains(w), "{args:?}: {w} missing:\n{text}");
+        }
+        for w in *en {
+            assert!(
+                !text.contains(w),
+                "{args:?}: English `{w}` in the Japanese table:\n{text}"
+            );
+        }
+        let mut en_args = args.clone();
+        en_args.extend(["--lang", "en"]);
+        let english = stdout(&en_args);
+        assert!(
+            en.iter().any(|w| english.contains(w)),
+            "{args:?} --lang en is not English:\n{english}"
+        );
+    }
+    // The pack's sources in the report start in Japanese.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("r");
+    full_report(&out, "utf-8");
+    let html = std::fs::read_to_string(out.join("report.html")).expect("html");
+    let start = html.find("<h3>データパック:").expect("pack sources");
+    let dl = &html[start..start + html[start..].find("</dl>").expect("end")];
+    let mut n = 0;
+    for dd in dl.split("<dd>").skip(1) {
+        // Japanese within the first 16 characters (a dataset's name such as SSDSE-A-2026 may
+        // come first).
+        assert!(
+            dd.chars()
+                .take(16)
+                .any(|c| ('\u{3040}'..='\u{9fff}').contains(&c)),
+            "a source in English: {}",
+            &dd[..dd.find("</dd>").unwrap_or(dd.len())]
+        );
+        n += 1;
+    }
+    assert!(n >= 10, "{n} sources");
+}

@@ -271,29 +271,31 @@ pub fn render(
     }
 
     // 6. Assumptions and sources.
-    o.push_str("<h2>6. 推計の仮定と出典</h2>\n<dl>\n");
+    o.push_str("<h2>6. 推計の仮定と出典</h2>\n");
     for r in runs {
         let s = &r.scenario;
         let _ = writeln!(
             o,
-            "<dt>{}（{}）</dt><dd>基準人口: {}。出生: {}。推計期間: {}～{}年。{}</dd>",
+            "<h3>{}（{}）</h3>\n<table class=\"assumptions\">",
             escape(&s.title),
             escape(
                 &s.path
                     .file_name()
                     .map_or(String::new(), |n| n.to_string_lossy().into_owned())
-            ),
-            escape(&s.base_label),
-            match s.model.fertility {
-                crate::engine::FertilityMethod::Cwr => "子ども女性比（社人研の市区町村推計の方法）",
-                crate::engine::FertilityMethod::Asfr => "年齢別出生率",
-            },
-            s.model.base_year,
-            s.model.horizon(),
-            s.description.as_deref().map(escape).unwrap_or_default()
+            )
         );
+        for line in super::assumptions::lines(r, review) {
+            let _ = writeln!(
+                o,
+                "<tr><th>{}</th><td>{}</td></tr>",
+                line.what,
+                escape(&line.text)
+            );
+        }
+        o.push_str("</table>\n");
     }
-    o.push_str("</dl>\n");
+    o.push_str("<p class=\"note\">出典に挙げたデータパックのファイルの内容は次のとおり。</p>\n");
+
     if let Some(pack) = pack {
         let _ = writeln!(
             o,

@@ -7,6 +7,7 @@
 //! rendered to bytes first ([`files`]), and only then written by [`write_set`], into a temporary
 //! folder that is renamed into place, so a failure leaves no half-written set.
 
+pub mod assumptions;
 pub mod html;
 pub mod xlsx;
 
@@ -442,6 +443,14 @@ pub fn charts(runs: &[Run], review: Option<&Review>) -> Result<Vec<(String, Stri
     Ok(out)
 }
 
+/// An age group as Japanese tables write it: `0-4歳`, `90歳以上`.
+pub fn age_ja(label: &str) -> String {
+    match label.strip_suffix('+') {
+        Some(n) => format!("{n}歳以上"),
+        None => format!("{label}歳"),
+    }
+}
+
 /// The caption of the pyramid chart: the scenario drawn, and the overlay only when there is
 /// one (the chart overlays the second scenario as outlines; a third and later are not drawn).
 pub fn pyramid_caption(runs: &[Run]) -> String {
@@ -490,7 +499,7 @@ pub fn csv_tables(runs: &[Run], review: Option<&Review>) -> Vec<(String, CsvTabl
                         r.scenario.title.clone(),
                         year.to_string(),
                         name.into(),
-                        label.clone(),
+                        age_ja(label),
                         format!("{:.1}", p.population[k][sex][a]),
                     ]);
                 }

@@ -179,7 +179,7 @@ pub fn render(runs: &[Run], review: Option<&Review>) -> Result<Vec<u8>> {
         let ws = wb.add_worksheet();
         ws.set_name(&name).map_err(xerr)?;
         let mut heads: Vec<String> = vec!["年".into(), "男女".into(), "総数".into()];
-        heads.extend(labels.iter().map(|l| format!("{l}歳")));
+        heads.extend(labels.iter().map(|l| super::age_ja(l)));
         let refs: Vec<&str> = heads.iter().map(String::as_str).collect();
         headers(ws, &f, 0, &refs)?;
         let mut r = 1;
