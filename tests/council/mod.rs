@@ -30,7 +30,7 @@ fn full_report(out: &Path, encoding: &str) {
     }
     cmd.args(["--kpi"])
         .arg(kama("kpi.toml"))
-        .args(["--encoding", encoding, "--out"])
+        .args(["--encoding", encoding, "--no-png", "--out"])
         .arg(out)
         .assert()
         .success();
@@ -204,7 +204,7 @@ fn every_kpi_value_in_every_output() {
         }
         let html_row = html
             .split("<tr>")
-            .skip_while(|r| !r.contains(&format!(">{}</td>", kpi.name.ja)))
+            .skip_while(|r| !r.contains(&format!("<b>{}</b>", kpi.name.ja)))
             .take(kpi.series.len())
             .collect::<Vec<_>>()
             .join("<tr>");
@@ -884,4 +884,292 @@ fn japanese_first_and_lang_en() {
         n += 1;
     }
     assert!(n >= 10, "{n} sources");
+}
+
+/// Texts of an SVG document with their font sizes.
+fn svg_texts(svg: &str) -> Vec<(f64, String)> {
+    let mut out = Vec::new();
+    let mut rest = svg;
+    while let Some(i) = rest.find("<text") {
+        rest = &rest[i..];
+        let end = rest.find('>').expect("tag end");
+        let tag = &rest[..end];
+        let size = tag
+            .split("font-size=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .and_then(|s| s.parse().ok())
+            .expect("font-size");
+        let close = rest.find("</text>").expect("close");
+        out.push((size, rest[end + 1..close].trim().to_string()));
+        rest = &rest[close..];
+    }
+    out
+}
+
+/// Every chart the report and the study commands draw, by file name.
+fn every_chart(dir: &Path) -> Vec<(String, String)> {
+    let out = dir.join("r");
+    full_report(&out, "utf-8");
+    let mut charts = Vec::new();
+    for name in ["trajectories", "pyramid", "shares", "components", "kpi"] {
+        let svg = std::fs::read_to_string(out.join(format!("{name}.svg"))).expect("svg");
+        charts.push((name.to_string(), svg));
+    }
+    for (name, args) in [
+        (
+            "fan",
+            vec![
+                "montecarlo",
+                "scenarios/kama/studies/montecarlo.toml",
+                "-n",
+                "2000",
+            ],
+        ),
+        ("tornado", vec!["tornado", "scenarios/kama/ipss-h30.toml"]),
+        (
+            "heatmap",
+            vec!["sweep", "scenarios/kama/studies/sweep-tfr-migration.toml"],
+        ),
+    ] {
+        let path = dir.join(format!("{name}.svg"));
+        let mut cmd = jinko();
+        cmd.args(&args).arg("--quiet").arg("--chart").arg(&path);
+        cmd.assert().success();
+        charts.push((
+            name.to_string(),
+            std::fs::read_to_string(&path).expect("chart"),
+        ));
+    }
+    charts
+}
+
+/// Point 8: charts for A4 — placed at the 160 mm text width of an A4 page every text is 9 pt or
+/// more; every value axis has its unit; no internal name (`tfr`, `mig_mult`, …) in any label;
+/// the official path drawn above the scenarios; distinct legend entries; the target's label only
+/// in the legend (not across the lines); thousands separators in every number.
+#[test]
+fn charts_fit_a4_and_read_right() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let min_mm = 9.0 * 25.4 / 72.0;
+    for (name, svg) in every_chart(dir.path()) {
+        let width: f64 = svg
+            .split("width=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .and_then(|s| s.parse().ok())
+            .expect("width");
+        let texts = svg_texts(&svg);
+        assert!(texts.len() > 5, "{name}");
+        for (size, text) in &texts {
+            let mm = size * 160.0 / width;
+            assert!(
+                mm >= min_mm,
+                "{name}: `{text}` is {:.1} pt at A4 width",
+                mm / 25.4 * 72.0
+            );
+            for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+                assert!(
+                    ![
+                        "tfr",
+                        "mig_mult",
+                        "fert_mult",
+                        "mort_mult",
+                        "migration",
+                        "migration_from"
+                    ]
+                    .contains(&word),
+                    "{name}: internal name in `{text}`"
+                );
+            }
+            // Numbers: 1,000 and up with separators; four digits alone only as years.
+            let mut digits = String::new();
+            for c in text.chars().chain(std::iter::once(' ')) {
+                if c.is_ascii_digit() || (c == ',' && !digits.is_empty()) {
+                    digits.push(c);
+                } else {
+                    let int: String = digits.chars().filter(char::is_ascii_digit).collect();
+                    if !digits.contains(',') && int.len() >= 4 {
+                        let year =
+                            int.len() == 4 && (1900..=2100).contains(&int.parse().unwrap_or(0));
+                        assert!(year, "{name}: `{text}` has {int} without separators");
+                    }
+                    if c != '.' {
+                        digits.clear();
+                    }
+                }
+            }
+        }
+        let all: Vec<&str> = texts.iter().map(|t| t.1.as_str()).collect();
+        let unit = match name.as_str() {
+            "trajectories" | "fan" => all.iter().any(|t| t.contains("（人）")),
+            "pyramid" | "components" => all.contains(&"人"),
+            "shares" => all.contains(&"%"),
+            "tornado" | "heatmap" => all.iter().any(|t| t.contains("総人口（人）")),
+            "kpi" => all.contains(&"KPI数"),
+            _ => false,
+        };
+        assert!(unit, "{name}: no unit on the value axis: {all:?}");
+        if name == "trajectories" || name == "fan" {
+            let labels: Vec<&&str> = all.iter().filter(|t| !t.is_ascii()).collect();
+            let unique: std::collections::BTreeSet<&&&str> = labels.iter().collect();
+            assert_eq!(
+                unique.len(),
+                labels.len(),
+                "{name}: a legend entry twice: {labels:?}"
+            );
+            let target = all
+                .iter()
+                .filter(|t| t.contains("17,033人（2065年）"))
+                .count();
+            assert_eq!(target, 1, "{name}: the target's label once, in the legend");
+        }
+        if name == "trajectories" {
+            // パターン1's line (#0072B2, the plotted one with all its points) before the last
+            // element of the official path (#5A5A5A): drawn on top of it.
+            let line = svg
+                .match_indices("stroke=\"#0072B2\"")
+                .map(|(i, _)| i)
+                .filter(|&i| {
+                    svg[i..]
+                        .split("/>")
+                        .next()
+                        .is_some_and(|t| t.matches(',').count() > 5)
+                })
+                .last()
+                .expect("パターン1's line");
+            let reference = svg.rfind("stroke=\"#5A5A5A\"").expect("official path");
+            assert!(
+                reference > line,
+                "the official path is drawn under パターン1"
+            );
+        }
+    }
+}
+
+/// The width, height and pHYs resolution (pixels per metre) of a PNG.
+fn png_info(png: &[u8]) -> (u32, u32, Option<u32>) {
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "a PNG");
+    let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+    let (w, h) = (be(&png[16..20]), be(&png[20..24]));
+    let mut i = 8;
+    let mut ppm = None;
+    while i + 8 <= png.len() {
+        let len = be(&png[i..i + 4]) as usize;
+        if &png[i + 4..i + 8] == b"pHYs" {
+            ppm = Some(be(&png[i + 8..i + 12]));
+        }
+        i += 12 + len;
+    }
+    (w, h, ppm)
+}
+
+/// Point 9: a PNG beside every SVG of the report, rendered in Rust with the machine's Japanese
+/// font, 160 mm wide at `--dpi` (its pHYs says so), with the title's Japanese text drawn; `jinko
+/// chart … --out FILE.png` and `--chart FILE.png`; a bad `--dpi` is an error.
+#[test]
+fn png_beside_every_svg() {
+    assert!(
+        jinko::output::chart::png::japanese_font().is_some(),
+        "no Japanese font: apt-get install fonts-noto-cjk"
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("r");
+    jinko()
+        .arg("report")
+        .args([kama("ipss-h30.toml"), kama("target.toml")])
+        .arg("--kpi")
+        .arg(kama("kpi.toml"))
+        .args(["--dpi", "150", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let mut n = 0;
+    for e in std::fs::read_dir(&out).expect("dir") {
+        let p = e.expect("entry").path();
+        if p.extension().is_some_and(|x| x == "svg") {
+            let png = std::fs::read(p.with_extension("png")).expect("a PNG beside the SVG");
+            let (w, h, ppm) = png_info(&png);
+            // 160 mm at 150 dpi = 944.9 pixels.
+            assert!(
+                (w as f64 - 160.0 / 25.4 * 150.0).abs() <= 1.0,
+                "{p:?}: {w} px wide"
+            );
+            assert_eq!(
+                ppm,
+                Some((150.0_f64 / 0.0254).round() as u32),
+                "{p:?}: pHYs"
+            );
+            let svg = std::fs::read_to_string(&p).expect("svg");
+            let ratio = |s: &str, key: &str| -> f64 {
+                s.split(&format!("{key}=\""))
+                    .nth(1)
+                    .and_then(|v| v.split('"').next())
+                    .and_then(|v| v.parse().ok())
+                    .expect("size")
+            };
+            let (sw, sh) = (ratio(&svg, "width"), ratio(&svg, "height"));
+            assert!(
+                (h as f64 / w as f64 - sh / sw).abs() < 0.01,
+                "{p:?}: aspect"
+            );
+            // The title (Japanese) is drawn: dark pixels in the top band, centred.
+            let pix = resvg::tiny_skia::Pixmap::decode_png(&png).expect("decodes");
+            let band = (h as f64 * 24.0 / sh) as u32;
+            let dark = (0..band)
+                .flat_map(|y| (w / 4..3 * w / 4).map(move |x| (x, y)))
+                .filter(|&(x, y)| {
+                    let c = pix.pixel(x, y).expect("pixel");
+                    (c.red() as u32 + c.green() as u32 + c.blue() as u32) < 200
+                })
+                .count();
+            assert!(
+                dark > 200,
+                "{p:?}: the title is not drawn ({dark} dark pixels)"
+            );
+            n += 1;
+        }
+    }
+    assert_eq!(n, 5, "five charts");
+
+    let png = dir.path().join("t.png");
+    jinko()
+        .args(["chart", "trajectories"])
+        .arg(kama("ipss-h30.toml"))
+        .arg("--out")
+        .arg(&png)
+        .assert()
+        .success();
+    let (w, _, ppm) = png_info(&std::fs::read(&png).expect("png"));
+    assert!(
+        (w as f64 - 160.0 / 25.4 * 300.0).abs() <= 1.0,
+        "default 300 dpi: {w}"
+    );
+    assert_eq!(ppm, Some(11811));
+    let fan = dir.path().join("fan.png");
+    jinko()
+        .args([
+            "montecarlo",
+            "scenarios/kama/studies/montecarlo.toml",
+            "-n",
+            "500",
+            "--quiet",
+            "--dpi",
+            "96",
+            "--chart",
+        ])
+        .arg(&fan)
+        .assert()
+        .success();
+    assert!(png_info(&std::fs::read(&fan).expect("fan png")).0 > 500);
+    let bad = jinko()
+        .args(["chart", "trajectories"])
+        .arg(kama("ipss-h30.toml"))
+        .args(["--dpi", "0", "--out"])
+        .arg(dir.path().join("x.png"))
+        .output()
+        .expect("runs");
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--dpi"));
+    assert!(!dir.path().join("x.png").exists());
 }

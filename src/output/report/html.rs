@@ -42,7 +42,19 @@ h3 { font-size: 1.05em; }
 table { border-collapse: collapse; margin: 8px 0 16px; font-size: 0.9em; }
 th, td { border: 1px solid #bbb; padding: 3px 8px; }
 th { background: #e8f1f8; font-weight: 600; }
-td.n { text-align: right; font-variant-numeric: tabular-nums; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+th.y { white-space: nowrap; }
+table.wide { font-size: 0.8em; }
+table.wide th, table.wide td { padding: 2px 4px; }
+table.wide:not(.kpi) td:first-child { min-width: 8.5em; }
+table.assumptions th { white-space: nowrap; vertical-align: top; text-align: left; }
+table.kpi td.name { min-width: 12em; }
+table.kpi td.n { white-space: normal; }
+table.kpi td:nth-child(1) { white-space: nowrap; }
+td.g { white-space: nowrap; }
+table.kpi .dept { color: #555; }
+@page { size: A4; margin: 20mm 25mm; }
+@media print { body { max-width: none; margin: 0; padding: 0; } figure, tr { break-inside: avoid; } h2, h3 { break-after: avoid; } }
 td.g { text-align: center; font-weight: 600; }
 figure { margin: 12px 0 24px; overflow-x: auto; }
 figure svg { max-width: 100%; height: auto; }
@@ -150,13 +162,13 @@ pub fn render(
             &mut o,
             "chart-trajectories",
             svg,
-            "総人口の推移: シナリオ（実線）、社人研推計（破線）、目標人口（×）",
+            "総人口の推移: シナリオ（実線）、社人研推計（破線と○）、その延長の公表値（□）、目標人口（×）",
         );
     }
     let cmp = comparison(runs);
-    o.push_str("<div class=\"scroll\"><table>\n<tr><th>区分</th>");
+    o.push_str("<div class=\"scroll\"><table class=\"wide\">\n<tr><th>区分</th>");
     for y in &cmp.years {
-        let _ = write!(o, "<th>{y}年</th>");
+        let _ = write!(o, "<th class=\"y\">{y}年</th>");
     }
     o.push_str("</tr>\n");
     for row in &cmp.rows {
@@ -209,7 +221,7 @@ pub fn render(
     for r in runs {
         let _ = writeln!(
             o,
-            "<h3>{}</h3>\n<div class=\"scroll\"><table>\n<tr><th>年</th><th>総人口</th><th>男</th><th>女</th><th>0-14歳</th><th>割合</th><th>15-64歳</th><th>割合</th><th>65歳以上</th><th>割合</th><th>75歳以上</th><th>割合</th></tr>",
+            "<h3>{}</h3>\n<div class=\"scroll\"><table class=\"wide\">\n<tr><th>年</th><th>総人口</th><th>男</th><th>女</th><th>0-14歳</th><th>割合</th><th>15-64歳</th><th>割合</th><th>65歳以上</th><th>割合</th><th>75歳以上</th><th>割合</th></tr>",
             escape(&r.scenario.title)
         );
         for y in indicators(&r.projection) {
@@ -442,13 +454,25 @@ fn kpi_section(o: &mut String, review: &Review, svg: Option<&str>) {
     row("合計".into(), &review.total);
     o.push_str("</table>\n");
     let heads = super::kpi_headers(review);
-    o.push_str("<h3>重要業績評価指標(KPI)</h3>\n<div class=\"scroll\"><table class=\"kpi\">\n<tr>");
-    // The table of `jinko kpi`: the ID column and 区分 are left out (the series label goes
-    // before its figures, as `jinko kpi` prints it).
-    for (i, h) in heads.iter().enumerate() {
-        if i != 1 && i != 5 {
-            let _ = write!(o, "<th>{}</th>", escape(h));
-        }
+    // The table of `jinko kpi`, laid out for A4: the project, the KPI, its unit and the
+    // department in one cell; the series label before its figures, as `jinko kpi` prints it.
+    let years = super::kpi_years(review);
+    let (base_head, actual_head, target_head) =
+        (&heads[6], &heads[7 + years.len()], &heads[8 + years.len()]);
+    let _ = write!(
+        o,
+        "<h3>重要業績評価指標(KPI)</h3>\n<div class=\"scroll\"><table class=\"kpi wide\">\n<tr><th rowspan=\"2\">基本目標</th><th rowspan=\"2\">具体的な事業・重要業績評価指標(KPI)（単位）・担当課</th><th rowspan=\"2\">{}</th><th colspan=\"{}\">実績値</th><th rowspan=\"2\">{}</th><th rowspan=\"2\">{}</th><th rowspan=\"2\">達成率</th><th rowspan=\"2\">総合評価</th></tr>\n<tr>",
+        escape(base_head),
+        years.len(),
+        escape(actual_head),
+        escape(target_head)
+    );
+    for y in &years {
+        let _ = write!(
+            o,
+            "<th class=\"y\">{}</th>",
+            crate::kpi::strategy::era_label(*y)
+        );
     }
     o.push_str("</tr>\n");
     for k in super::kpi_rows(review) {
@@ -462,11 +486,12 @@ fn kpi_section(o: &mut String, review: &Review, svg: Option<&str>) {
             if i == 0 {
                 let _ = write!(
                     o,
-                    "<td class=\"n\" rowspan=\"{n}\">{}</td><td rowspan=\"{n}\">{}</td><td rowspan=\"{n}\">{}</td><td rowspan=\"{n}\">{}</td>",
+                    "<td class=\"n\" rowspan=\"{n}\">{}</td><td class=\"name\" rowspan=\"{n}\">{}<br><b>{}</b>（{}）<br><span class=\"dept\">{}</span></td>",
                     k.goal,
                     escape(&k.project),
                     escape(&k.name),
                     escape(&k.unit),
+                    escape(&k.department),
                 );
             }
             let _ = write!(o, "<td class=\"n\">{}</td>", escape(&fig(&s.base.text)));
@@ -477,10 +502,9 @@ fn kpi_section(o: &mut String, review: &Review, svg: Option<&str>) {
             if i == 0 {
                 let _ = write!(
                     o,
-                    "<td rowspan=\"{n}\">{}</td><td class=\"n\" rowspan=\"{n}\">{}</td><td rowspan=\"{n}\">{}</td><td class=\"g\" rowspan=\"{n}\">{}</td>",
+                    "<td rowspan=\"{n}\">{}</td><td class=\"n\" rowspan=\"{n}\">{}</td><td class=\"g\" rowspan=\"{n}\">{}</td>",
                     escape(&k.target.text),
                     escape(&k.ratio_text),
-                    escape(&k.department),
                     escape(&k.grade),
                 );
             }

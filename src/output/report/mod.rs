@@ -587,6 +587,17 @@ pub fn files(
     review: Option<&Review>,
     encoding: Encoding,
 ) -> Result<Vec<(String, Vec<u8>)>> {
+    files_with_png(runs, review, encoding, None)
+}
+
+/// [`files`], and with `png_dpi` each chart also as PNG at that resolution (`trajectories.png`
+/// beside `trajectories.svg`, …), rendered in Rust (see [`crate::output::chart::png`]).
+pub fn files_with_png(
+    runs: &[Run],
+    review: Option<&Review>,
+    encoding: Encoding,
+    png_dpi: Option<f64>,
+) -> Result<Vec<(String, Vec<u8>)>> {
     if runs.is_empty() {
         return Err(Error::Invalid(
             "a report needs one scenario file or more".into(),
@@ -619,6 +630,22 @@ pub fn files(
             e => e,
         })?;
         out.push((name, bytes));
+    }
+    if let Some(dpi) = png_dpi {
+        crate::output::chart::png::check_dpi(dpi)?;
+        let pngs: Vec<Result<(String, Vec<u8>)>> = {
+            use rayon::prelude::*;
+            charts
+                .par_iter()
+                .map(|(name, svg)| {
+                    let png = crate::output::chart::png::svg_to_png(svg, dpi)?;
+                    Ok((name.replace(".svg", ".png"), png))
+                })
+                .collect()
+        };
+        for p in pngs {
+            out.push(p?);
+        }
     }
     for (name, svg) in charts {
         out.push((name, svg.into_bytes()));
