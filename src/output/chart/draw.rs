@@ -944,7 +944,15 @@ pub(super) fn heatmap(c: &HeatmapChart) -> Result<String> {
                 chart.draw_series(row.iter().enumerate().map(|(col, v)| {
                     let (x, y) = (col as f64, r as f64);
                     Rectangle::new(
-                        [(x - 0.5, y - 0.5), (x + 0.5, y + 0.5)],
+                        // A little over the next cell (drawn after it covers it), so that
+                        // no seam shows between cells when rasterised.
+                        [
+                            (x - 0.5, y - 0.5),
+                            (
+                                x + if col + 1 < nx { 0.53 } else { 0.5 },
+                                y + if r + 1 < ny { 0.53 } else { 0.5 },
+                            ),
+                        ],
                         scale((v - vmin) / span).filled(),
                     )
                 }))?;
@@ -964,7 +972,8 @@ pub(super) fn heatmap(c: &HeatmapChart) -> Result<String> {
                 let t = s as f64 / (steps - 1) as f64;
                 let y1 = bottom - ((bottom - top) as f64 * t) as i32;
                 let y0 = bottom - ((bottom - top) as f64 * (t + 1.0 / steps as f64)) as i32;
-                bar.draw(&Rectangle::new([(14, y0), (34, y1)], scale(t).filled()))?;
+                // One pixel of overlap, so that no seam shows between steps when rasterised.
+                bar.draw(&Rectangle::new([(14, y0 - 1), (34, y1)], scale(t).filled()))?;
             }
             for (t, v) in [(0.0, vmin), (0.5, (vmin + vmax) / 2.0), (1.0, vmax)] {
                 let y = bottom - ((bottom - top) as f64 * t) as i32;
