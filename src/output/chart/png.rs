@@ -4,7 +4,7 @@
 //! Gothic, Meiryo); without one, rendering is an error that says what to install, never a PNG
 //! with empty boxes for the Japanese text.
 //!
-//! Size and resolution: a chart is [`A4_WIDTH`] SVG pixels wide, standing for the 160 mm text
+//! Size and resolution: a chart is 680 SVG pixels wide, standing for the 160 mm text
 //! width of an A4 page. At `dpi` dots per inch the PNG is `160 mm × dpi` wide, and its `pHYs`
 //! chunk records the resolution, so that Word or PowerPoint places it 160 mm wide with its text at
 //! 9 pt or more.
