@@ -308,7 +308,7 @@ pub fn csv(p: &Projection) -> String {
     csv_with(p, crate::output::numbers::Precision::Full)
 }
 
-/// [`csv`] with persons at `precision`.
+/// [`csv()`] with persons at `precision`.
 pub fn csv_with(p: &Projection, precision: crate::output::numbers::Precision) -> String {
     let n = p.ages.len();
     let labels = p.ages.labels();
