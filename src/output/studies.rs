@@ -39,7 +39,11 @@ fn low_high(parameter: &str, delta: f64, lang: Lang) -> String {
     match (parameter, lang) {
         ("tfr", Lang::Ja) => format!("各期の合計特殊出生率を −{d} / +{d}"),
         ("tfr", Lang::En) => format!("the TFR of every period −{d} / +{d}"),
-        (_, Lang::Ja) => format!("倍率 1 を {} / {}", param(1.0 - delta), param(1.0 + delta)),
+        (_, Lang::Ja) => format!(
+            "倍率 {} / {}（基準 1）",
+            param(1.0 - delta),
+            param(1.0 + delta)
+        ),
         (_, Lang::En) => format!(
             "multiplier 1 → {} / {}",
             param(1.0 - delta),
