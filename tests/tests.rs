@@ -7,6 +7,7 @@ mod bad_input;
 mod batch;
 mod cli;
 mod compare;
+mod council;
 mod evaluate;
 mod kama;
 mod kpi;

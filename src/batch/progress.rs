@@ -21,9 +21,15 @@ impl Progress {
     pub fn new(total: u64, what: &str, show: bool) -> Progress {
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
         if let Ok(style) = ProgressStyle::with_template(
-            "{prefix} [{elapsed_precise}] {wide_bar} {pos}/{len} ({per_sec}, eta {eta})",
+            "{prefix} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} ({rate}, eta {eta})",
         ) {
-            bar.set_style(style);
+            // indicatif's {per_sec} prints "1,277,337.2613/s"; this prints "1.28 M/s".
+            bar.set_style(style.with_key(
+                "rate",
+                |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = w.write_str(&crate::output::numbers::rate_per_second(state.per_sec()));
+                },
+            ));
         }
         bar.set_prefix(what.to_string());
         Progress {

@@ -156,6 +156,15 @@ pub fn relative_to(spec: &Path, name: &str) -> PathBuf {
     }
 }
 
+/// The first period of a migration multiplier when a study does not say (`solve migration`,
+/// `solve frontier`, `sweep` without `migration_from`): the period starting ten years after the
+/// base, 2025 for a 2015 base — the period after the one a strategy's own net-migration target
+/// governs (2020-2025 in `target.toml`), as the shipped sweep spec and `target.toml` start it.
+/// One default for every study, printed by each.
+pub fn default_migration_from(scenario: &Scenario) -> i32 {
+    scenario.model.base_year + 10
+}
+
 /// The target population in `year`: as given, or the pack's reference series `target`.
 pub fn target(scenario: &Scenario, year: i32, given: Option<f64>) -> Option<f64> {
     given.or_else(|| scenario.pack.reference_series("target").get(&year).copied())

@@ -350,7 +350,7 @@ impl Sweep {
                 from: self
                     .value(values, Param::MigrationFrom)
                     .map(|y| y as i32)
-                    .unwrap_or(s.model.base_year),
+                    .unwrap_or(spec::default_migration_from(s)),
                 value: mult,
             };
             m.mig = change.factors(s)?;
@@ -526,8 +526,17 @@ pub fn check_rates(s: &Scenario, mig: &[f64]) -> Result<()> {
 }
 
 impl SweepResult {
-    /// Long CSV: `id`, the parameters, `total_<year>` for every year, the indicators.
+    /// Long CSV: `id`, the parameters, `total_<year>` for every year, the indicators; numbers
+    /// unrounded.
     pub fn csv(&self) -> String {
+        self.csv_with(crate::output::numbers::Precision::Full)
+    }
+
+    /// [`SweepResult::csv`] with persons at `precision` (shares three decimals more) and the
+    /// parameters to ten significant digits.
+    pub fn csv_with(&self, precision: crate::output::numbers::Precision) -> String {
+        use crate::output::numbers::{param, Precision};
+        let full = precision == Precision::Full;
         let mut s = String::from("id");
         for p in &self.parameters {
             s.push(',');
@@ -553,15 +562,24 @@ impl SweepResult {
             s.push_str(&v.id.to_string());
             for p in &self.parameters {
                 s.push(',');
-                s.push_str(&num(v.parameters[p]));
+                s.push_str(&if full {
+                    num(v.parameters[p])
+                } else {
+                    param(v.parameters[p])
+                });
             }
             for t in &v.totals {
                 s.push(',');
-                s.push_str(&num(*t));
+                precision.push(&mut s, *t);
             }
             for i in &inds {
                 s.push(',');
-                s.push_str(&num(v.indicators[i]));
+                let p = if i.starts_with("share") {
+                    precision.plus(3)
+                } else {
+                    precision
+                };
+                p.push(&mut s, v.indicators[i]);
             }
             if let Some(t) = self.target {
                 s.push_str(if v.totals[y] >= t { ",true" } else { ",false" });
@@ -572,11 +590,24 @@ impl SweepResult {
     }
 
     /// The grids as CSV matrices: a comment line naming the fixed parameters, then a header
-    /// `rows\columns,<column values>` and one line per row value.
+    /// `rows\columns,<column values>` and one line per row value; numbers unrounded.
     pub fn grid_csv(&self) -> String {
+        self.grid_csv_with(crate::output::numbers::Precision::Full)
+    }
+
+    /// [`SweepResult::grid_csv`] with totals at `precision` and parameters to ten significant
+    /// digits.
+    pub fn grid_csv_with(&self, precision: crate::output::numbers::Precision) -> String {
+        use crate::output::numbers::{param, Precision};
+        let full = precision == Precision::Full;
+        let par = |v: f64| if full { num(v) } else { param(v) };
         let mut s = String::new();
         for g in &self.grids {
-            let fixed: Vec<String> = g.fixed.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let fixed: Vec<String> = g
+                .fixed
+                .iter()
+                .map(|(k, v)| format!("{k}={}", par(*v)))
+                .collect();
             s.push_str(&format!(
                 "# total {}{}{}\n",
                 self.year,
@@ -585,14 +616,15 @@ impl SweepResult {
             ));
             s.push_str(&format!("{}\\{}", g.rows, g.columns));
             for c in &g.column_values {
-                s.push_str(&format!(",{c}"));
+                s.push(',');
+                s.push_str(&par(*c));
             }
             s.push('\n');
             for (r, row) in g.row_values.iter().zip(&g.total) {
-                s.push_str(&num(*r));
+                s.push_str(&par(*r));
                 for v in row {
                     s.push(',');
-                    s.push_str(&num(*v));
+                    precision.push(&mut s, *v);
                 }
                 s.push('\n');
             }

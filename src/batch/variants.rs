@@ -13,7 +13,6 @@
 
 use super::engine::BatchEngine;
 use super::progress::Progress;
-use super::spec::push_num;
 use super::variant::{migration_problem, multiplier_problem, Multipliers};
 use crate::engine::Cells;
 use crate::error::{Error, Result};
@@ -129,8 +128,14 @@ pub fn run(
 }
 
 impl BatchResult {
-    /// CSV `id,total_<year>…` (wide) or, with populations, `id,year,sex,age,population` (long).
+    /// CSV `id,total_<year>…` (wide) or, with populations, `id,year,sex,age,population` (long),
+    /// numbers unrounded.
     pub fn csv(&self) -> String {
+        self.csv_with(crate::output::numbers::Precision::Full)
+    }
+
+    /// [`BatchResult::csv`] with persons at `precision`.
+    pub fn csv_with(&self, precision: crate::output::numbers::Precision) -> String {
         let years = self.years.len();
         let mut head = String::from("id");
         match &self.populations {
@@ -150,7 +155,7 @@ impl BatchResult {
                             s.push_str(&csv_field(id));
                             for y in 0..years {
                                 s.push(',');
-                                push_num(&mut s, self.totals[i * years + y]);
+                                precision.push(&mut s, self.totals[i * years + y]);
                             }
                             s.push('\n');
                         }
@@ -173,7 +178,7 @@ impl BatchResult {
                             for sex in Sex::BOTH {
                                 for (a, label) in self.ages.iter().enumerate() {
                                     s.push_str(&format!("{id},{year},{sex},{label},"));
-                                    push_num(&mut s, p[sex.index()][a]);
+                                    precision.push(&mut s, p[sex.index()][a]);
                                     s.push('\n');
                                 }
                             }

@@ -21,6 +21,9 @@ pub struct BatchArgs {
     /// Write to this file (whole or not at all) instead of standard output.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Decimals of persons in the CSV (0–12), or `full` for every digit.
+    #[arg(long, value_parser = crate::output::numbers::Precision::parse, default_value = "1")]
+    pub precision: crate::output::numbers::Precision,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -33,5 +36,5 @@ pub fn run(args: &BatchArgs) -> crate::Result<()> {
     let progress = Progress::new(list.len() as u64, "batch", !args.quiet);
     let result = variants::run(&scenario, &list, args.full, &progress)?;
     progress.finish();
-    emit(&result.csv(), args.out.as_deref())
+    emit(&result.csv_with(args.precision), args.out.as_deref())
 }

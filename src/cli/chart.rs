@@ -33,9 +33,12 @@ pub struct ChartArgs {
     /// Scenario files (TOML), or one KPI file for `kpi`.
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
-    /// The SVG file to write.
+    /// The file to write: FILE.svg, or FILE.png (rendered in Rust with the machine's Japanese font).
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
+    /// Resolution of a PNG (dots per inch; the chart is 160 mm wide, the text width of A4).
+    #[arg(long, default_value_t = crate::output::chart::png::DEFAULT_DPI)]
+    pub dpi: f64,
     /// Years of the pyramids (repeat for several); default: the base year, 2040 and 2065.
     #[arg(long = "year", value_name = "YEAR")]
     pub years: Vec<i32>,
@@ -93,5 +96,21 @@ pub fn render(args: &ChartArgs) -> Result<Vec<u8>> {
 /// Run `jinko chart`.
 pub fn run(args: &ChartArgs) -> Result<()> {
     let bytes = render(args)?;
-    write_atomic(&args.out, &bytes)
+    write_atomic(&args.out, &chart_bytes(&args.out, bytes, args.dpi)?)
+}
+
+/// The bytes to write for a chart `svg` to `out`: the SVG itself, or a PNG at `dpi` when `out`
+/// ends in `.png` (any case).
+pub fn chart_bytes(out: &std::path::Path, svg: Vec<u8>, dpi: f64) -> Result<Vec<u8>> {
+    let png = out
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("png"));
+    if !png {
+        return Ok(svg);
+    }
+    let text = String::from_utf8(svg).map_err(|e| Error::Render {
+        what: "chart".into(),
+        message: e.to_string(),
+    })?;
+    crate::output::chart::png::svg_to_png(&text, dpi)
 }

@@ -2,11 +2,22 @@
 //! the gap to the target, age-structure shares, natural and social change, and the impact
 //! analysis (自然増減・社会増減の影響度).
 
-use crate::cli::project::{emit, Format};
+use crate::cli::project::emit;
 use crate::compare::{Comparison, ImpactLevels};
 use crate::output::compare;
 use crate::scenario::Scenario;
 use std::path::PathBuf;
+
+/// Output format of `jinko compare`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompareFormat {
+    /// Readable tables.
+    Table,
+    /// One JSON object (see the README).
+    Json,
+    /// Long form `series,kind,year,total,share_0_14,share_15_64,share_65_plus`; `kind` is `scenario`, `official` or `target`.
+    Csv,
+}
 
 /// Arguments of `jinko compare`.
 #[derive(Debug, clap::Args)]
@@ -15,8 +26,8 @@ pub struct CompareArgs {
     #[arg(required = true)]
     pub scenarios: Vec<PathBuf>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = CompareFormat::Table)]
+    pub format: CompareFormat,
     /// Year of the impact analysis (Sim1 / パターン1, Sim2 / Sim1).
     #[arg(long, default_value_t = 2045)]
     pub impact_year: i32,
@@ -41,14 +52,14 @@ pub fn run(args: &CompareArgs) -> crate::Result<()> {
         .collect::<crate::Result<Vec<_>>>()?;
     let c = Comparison::new(scenarios, &levels, args.impact_year)?;
     let text = match args.format {
-        Format::Table => compare::table(&c),
-        Format::Json => {
+        CompareFormat::Table => compare::table(&c),
+        CompareFormat::Json => {
             let mut s = serde_json::to_string_pretty(&compare::json(&c))
                 .map_err(|e| crate::Error::Invalid(format!("cannot write JSON: {e}")))?;
             s.push('\n');
             s
         }
-        Format::Csv => compare::csv(&c),
+        CompareFormat::Csv => compare::csv(&c),
     };
     emit(&text, args.out.as_deref())
 }

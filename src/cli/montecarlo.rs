@@ -43,12 +43,18 @@ pub struct McArgs {
     /// Threads (default: every core). The output does not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Also draw the chart (SVG) to this file.
-    #[arg(long, value_name = "FILE.svg")]
+    /// Also draw the chart to this file: FILE.svg, or FILE.png.
+    #[arg(long, value_name = "FILE.svg|FILE.png")]
     pub chart: Option<PathBuf>,
+    /// Resolution of a PNG chart (dots per inch; the chart is 160 mm wide).
+    #[arg(long, default_value_t = crate::output::chart::png::DEFAULT_DPI)]
+    pub dpi: f64,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Language of the table.
+    #[arg(long, value_enum, default_value_t = crate::cli::kpi::LangArg::Ja)]
+    pub lang: crate::cli::kpi::LangArg,
 }
 
 /// Run `jinko montecarlo`.
@@ -79,10 +85,12 @@ pub fn run(args: &McArgs) -> crate::Result<()> {
     }
     if let Some(path) = &args.chart {
         let svg = crate::output::chart::studies::fan(&result, &mc.scenario.pack).render()?;
-        write_atomic(path, &svg)?;
+        write_atomic(path, &super::chart::chart_bytes(path, svg, args.dpi)?)?;
     }
     let text = match args.format {
-        McFormat::Table => result.table(),
+        McFormat::Table => {
+            crate::output::studies::montecarlo_table(&result, &mc.scenario.title, args.lang.into())
+        }
         McFormat::Csv => result.csv(),
         McFormat::Json => super::json(&result)?,
     };

@@ -13,7 +13,7 @@ pub enum Format {
     Table,
     /// One JSON object (see the README).
     Json,
-    /// Long form `year,sex,age,population`.
+    /// Long form `year,sex,age,population` (persons to `--precision` decimals).
     Csv,
 }
 
@@ -25,9 +25,15 @@ pub struct ProjectArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Decimals of persons in the CSV (0–12), or `full` for every digit.
+    #[arg(long, value_parser = crate::output::numbers::Precision::parse, default_value = "1")]
+    pub precision: crate::output::numbers::Precision,
     /// Write to this file instead of standard output.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Language of the table.
+    #[arg(long, value_enum, default_value_t = crate::cli::kpi::LangArg::Ja)]
+    pub lang: crate::cli::kpi::LangArg,
 }
 
 /// Print `text` to stdout, or write it whole to `out`.
@@ -49,14 +55,14 @@ pub fn run(args: &ProjectArgs) -> crate::Result<()> {
     let scenario = Scenario::load(&args.scenario)?;
     let p = scenario.project()?;
     let text = match args.format {
-        Format::Table => projection::table(&scenario, &p),
+        Format::Table => projection::table_in(&scenario, &p, args.lang.into()),
         Format::Json => {
             let mut s = serde_json::to_string_pretty(&projection::json(&scenario, &p))
                 .map_err(|e| crate::Error::Invalid(format!("cannot write JSON: {e}")))?;
             s.push('\n');
             s
         }
-        Format::Csv => projection::csv(&p),
+        Format::Csv => projection::csv_with(&p, args.precision),
     };
     emit(&text, args.out.as_deref())
 }

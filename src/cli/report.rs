@@ -1,6 +1,6 @@
 //! `jinko report SCENARIO... [--kpi FILE] --out DIR`: the report set for planners — one
 //! self-contained HTML file, an Excel workbook, CSVs that Excel opens on a Japanese PC, and the
-//! charts as SVG — written whole or not at all.
+//! charts as SVG and PNG — written whole or not at all.
 
 use crate::error::Result;
 use crate::kpi;
@@ -24,6 +24,12 @@ pub struct ReportArgs {
     /// Encoding of the CSV files: UTF-8 with a BOM (default) or Shift_JIS.
     #[arg(long, value_enum, default_value = "utf-8")]
     pub encoding: Encoding,
+    /// Resolution of the PNG charts (dots per inch; each chart is 160 mm wide, the text width of A4).
+    #[arg(long, default_value_t = crate::output::chart::png::DEFAULT_DPI)]
+    pub dpi: f64,
+    /// Write the charts as SVG only (no PNG; no Japanese font needed).
+    #[arg(long)]
+    pub no_png: bool,
     /// The folder to write (created if missing).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
@@ -47,7 +53,8 @@ pub fn run(args: &ReportArgs) -> Result<()> {
         None => None,
     };
     let review = strategy.as_ref().map(kpi::review).transpose()?;
-    let files = report::files(&runs, review.as_ref(), args.encoding)?;
+    let png = (!args.no_png).then_some(args.dpi);
+    let files = report::files_with_png(&runs, review.as_ref(), args.encoding, png)?;
     report::write_set(&args.out, &files)?;
     for (name, bytes) in &files {
         eprintln!(

@@ -9,6 +9,7 @@
 //! ```
 //! Common: `--target N` (default: the pack's reference series `target` in the year), `--year Y`
 //! (default: the horizon), `--min`/`--max` (the bracket), `--format text|json` (frontier: csv|json).
+//! A target outside the bracket is an error (exit code 2) that gives the totals at both bounds.
 
 use super::project::emit;
 use crate::batch::solve::{frontier, parse_household, solve, Unknown};
@@ -69,7 +70,7 @@ pub enum SolveCommand {
     Migration {
         #[command(flatten)]
         common: Common,
-        /// First period start year (default: base year + 5).
+        /// First period start year (default: base year + 10, 2025 for Kama; the default of every study).
         #[arg(long)]
         from: Option<i32>,
     },
@@ -100,9 +101,12 @@ pub enum SolveCommand {
         /// Year the TFR change starts from (default: base year + 5).
         #[arg(long)]
         from: Option<i32>,
-        /// First period of the migration multiplier (default: base year + 5).
+        /// First period of the migration multiplier (default: base year + 10, 2025 for Kama; the default of every study).
         #[arg(long)]
         migration_from: Option<i32>,
+        /// Decimals of the total (0–12), or `full`; the multiplier gets three more.
+        #[arg(long, value_parser = crate::output::numbers::Precision::parse, default_value = "1")]
+        precision: crate::output::numbers::Precision,
     },
 }
 
@@ -135,32 +139,50 @@ pub fn run(args: &SolveArgs) -> Result<()> {
             by,
             from,
             migration_from,
+            precision,
         } => {
             let (s, target, year, y) = setup(common)?;
             let first = s.model.base_year + 5;
+            let migration_from = migration_from.unwrap_or(spec::default_migration_from(&s));
+            let tfr_from = from.unwrap_or(first);
             let bounds = (common.min.unwrap_or(0.0), common.max.unwrap_or(2.0));
             let tfrs = spec::parse_values(tfr).map_err(|e| Error::Invalid(format!("--tfr {e}")))?;
             let points = frontier(
                 &s,
                 &tfrs,
-                from.unwrap_or(first),
+                tfr_from,
                 *by,
-                migration_from.unwrap_or(first),
+                migration_from,
                 target,
                 year,
                 y,
                 bounds,
             )?;
             let text = match common.format {
-                SolveFormat::Json => super::json(&points)?,
+                SolveFormat::Json => {
+                    let mut v = serde_json::to_value(&points)
+                        .map_err(|e| Error::Invalid(format!("cannot write JSON: {e}")))?;
+                    if let Some(list) = v.as_array_mut() {
+                        for p in list {
+                            p["tfr_from"] = tfr_from.into();
+                            p["tfr_by"] = (*by).into();
+                            p["migration_from"] = migration_from.into();
+                        }
+                    }
+                    super::json(&v)?
+                }
                 SolveFormat::Text => {
-                    let mut t = String::from("tfr,migration_multiplier,total\n");
+                    let mut t = String::from(
+                        "tfr,tfr_from,tfr_by,migration_from,migration_multiplier,total\n",
+                    );
                     for p in &points {
                         t.push_str(&format!(
-                            "{},{},{}\n",
-                            p.tfr,
-                            p.migration_multiplier.map(spec::num).unwrap_or_default(),
-                            p.total.map(spec::num).unwrap_or_default()
+                            "{},{tfr_from},{by},{migration_from},{},{}\n",
+                            crate::output::numbers::param(p.tfr),
+                            p.migration_multiplier
+                                .map(|m| precision.plus(3).text(m))
+                                .unwrap_or_default(),
+                            p.total.map(|v| precision.text(v)).unwrap_or_default()
                         ));
                     }
                     t
@@ -184,7 +206,7 @@ pub fn run(args: &SolveArgs) -> Result<()> {
         }
         SolveCommand::Migration { common, from } => {
             let (s, target, year, y) = setup(common)?;
-            let from = from.unwrap_or(s.model.base_year + 5);
+            let from = from.unwrap_or(spec::default_migration_from(&s));
             let b = (common.min.unwrap_or(0.0), common.max.unwrap_or(2.0));
             (common, Unknown::Migration { from }, b, s, target, year, y)
         }
@@ -216,9 +238,37 @@ pub fn run(args: &SolveArgs) -> Result<()> {
         }
     };
     let sol = solve(&scenario, &unknown, target, year, y, bounds)?;
-    let text = match common.format {
-        SolveFormat::Json => super::json(&sol)?,
-        SolveFormat::Text => format!("{}\n", sol.message),
+    let from = match &unknown {
+        Unknown::Tfr { from, .. } | Unknown::Migration { from } => *from,
+        Unknown::Households { from, .. } => *from,
     };
-    emit(&text, common.out.as_deref())
+    let what = match &unknown {
+        Unknown::Tfr { from, by } => {
+            format!("TFR from the scenario's {from} value, reached in {by}")
+        }
+        Unknown::Migration { from } => {
+            format!("migration multiplier from the period starting in {from}")
+        }
+        Unknown::Households { from, until, .. } => format!("households a year {from}-{until}"),
+    };
+    // An unreachable target is a failure: the JSON (value null, the totals at both bounds) is
+    // still written for tools, and the sentence goes to stderr with a non-zero exit.
+    match (common.format, sol.value) {
+        (SolveFormat::Json, _) => {
+            let mut v = serde_json::to_value(&sol)
+                .map_err(|e| Error::Invalid(format!("cannot write JSON: {e}")))?;
+            v["from"] = from.into();
+            v["solved_for"] = what.clone().into();
+            emit(&super::json(&v)?, common.out.as_deref())?
+        }
+        (SolveFormat::Text, Some(_)) => emit(
+            &format!("{} ({what})\n", sol.message),
+            common.out.as_deref(),
+        )?,
+        (SolveFormat::Text, None) => {}
+    }
+    match sol.value {
+        Some(_) => Ok(()),
+        None => Err(Error::Invalid(format!("{} ({what})", sol.message))),
+    }
 }

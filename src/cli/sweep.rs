@@ -33,9 +33,15 @@ pub struct SweepArgs {
     /// Also write the grid matrices to this file.
     #[arg(long)]
     pub grid_out: Option<PathBuf>,
-    /// Also draw the chart (SVG) to this file.
-    #[arg(long, value_name = "FILE.svg")]
+    /// Also draw the chart to this file: FILE.svg, or FILE.png.
+    #[arg(long, value_name = "FILE.svg|FILE.png")]
     pub chart: Option<PathBuf>,
+    /// Resolution of a PNG chart (dots per inch; the chart is 160 mm wide).
+    #[arg(long, default_value_t = crate::output::chart::png::DEFAULT_DPI)]
+    pub dpi: f64,
+    /// Decimals of persons in the CSV (0–12), or `full` for every digit.
+    #[arg(long, value_parser = crate::output::numbers::Precision::parse, default_value = "1")]
+    pub precision: crate::output::numbers::Precision,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -60,15 +66,15 @@ pub fn run(args: &SweepArgs) -> crate::Result<()> {
             &sweep.scenario.pack,
         )
         .render()?;
-        write_atomic(path, &svg)?;
+        write_atomic(path, &super::chart::chart_bytes(path, svg, args.dpi)?)?;
     }
     let text = match args.format {
-        SweepFormat::Csv => result.csv(),
-        SweepFormat::Grid => result.grid_csv(),
+        SweepFormat::Csv => result.csv_with(args.precision),
+        SweepFormat::Grid => result.grid_csv_with(args.precision),
         SweepFormat::Json => super::json(&result)?,
     };
     if let Some(g) = &args.grid_out {
-        write_atomic(g, result.grid_csv().as_bytes())?;
+        write_atomic(g, result.grid_csv_with(args.precision).as_bytes())?;
     }
     emit(&text, args.out.as_deref())
 }

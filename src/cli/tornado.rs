@@ -38,12 +38,18 @@ pub struct TornadoArgs {
     /// Write to this file (whole or not at all) instead of standard output.
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Also draw the chart (SVG) to this file.
-    #[arg(long, value_name = "FILE.svg")]
+    /// Also draw the chart to this file: FILE.svg, or FILE.png.
+    #[arg(long, value_name = "FILE.svg|FILE.png")]
     pub chart: Option<PathBuf>,
+    /// Resolution of a PNG chart (dots per inch; the chart is 160 mm wide).
+    #[arg(long, default_value_t = crate::output::chart::png::DEFAULT_DPI)]
+    pub dpi: f64,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Language of the table.
+    #[arg(long, value_enum, default_value_t = crate::cli::kpi::LangArg::Ja)]
+    pub lang: crate::cli::kpi::LangArg,
 }
 
 fn parse_delta(s: &str) -> Result<(String, f64), String> {
@@ -88,10 +94,15 @@ pub fn run(args: &TornadoArgs) -> crate::Result<()> {
             .get(&year)
             .copied();
         let svg = crate::output::chart::studies::tornado(&result, pack, target).render()?;
-        crate::output::atomic::write_atomic(path, &svg)?;
+        crate::output::atomic::write_atomic(
+            path,
+            &super::chart::chart_bytes(path, svg, args.dpi)?,
+        )?;
     }
     let text = match args.format {
-        TornadoFormat::Table => result.table(),
+        TornadoFormat::Table => {
+            crate::output::studies::tornado_table(&result, &scenario.title, args.lang.into())
+        }
         TornadoFormat::Csv => result.csv(),
         TornadoFormat::Json => super::json(&result)?,
     };

@@ -80,6 +80,23 @@ pub struct Comparison {
     pub summary_label: String,
 }
 
+/// How far below the target path (a share of it) a total must be to count as below it: 1 %.
+pub const BELOW_TOLERANCE: f64 = 0.01;
+
+/// The rule of [`Comparison::first_below_target`] in words, for the outputs that print it.
+pub fn below_rule(target: &BTreeMap<i32, f64>) -> String {
+    format!(
+        "目標経路は{}年の目標人口を直線で結んだ経路。目標経路を{}%を超えて下回る最初の年（{}%以内の差は下回りとしない）",
+        target
+            .keys()
+            .map(|y| y.to_string())
+            .collect::<Vec<_>>()
+            .join("・"),
+        100.0 * BELOW_TOLERANCE,
+        100.0 * BELOW_TOLERANCE
+    )
+}
+
 /// The target path at `year`: linear between known points, None outside them.
 pub fn target_at(target: &BTreeMap<i32, f64>, year: i32) -> Option<f64> {
     if let Some(&v) = target.get(&year) {
@@ -158,7 +175,8 @@ impl Comparison {
     }
 
     /// The first projected year, from the first target year on, in which `run` is below the
-    /// target path.
+    /// target path by more than [`BELOW_TOLERANCE`] of it (a scenario built to meet a target
+    /// does not "fall below" it by the 17 persons its rounding leaves).
     pub fn first_below_target(&self, run: &Run) -> Option<i32> {
         let first = *self.target.keys().next()?;
         run.projection
@@ -167,7 +185,7 @@ impl Comparison {
             .copied()
             .filter(|&y| y >= first)
             .find(|&y| match (run.total(y), target_at(&self.target, y)) {
-                (Some(t), Some(path)) => t < path,
+                (Some(t), Some(path)) => t < path * (1.0 - BELOW_TOLERANCE),
                 _ => false,
             })
     }

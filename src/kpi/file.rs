@@ -410,7 +410,7 @@ const ENTRY_EXPECTED: &str = "expected a number, \"missing\" (or \"—\"), \"not
 /// A word for a figure that is not there: `missing`/`—`, `not_carried_out`/`未実施`, `pending`.
 pub(crate) fn word(s: &str) -> Option<Actual> {
     match s.trim() {
-        "missing" | "—" => Some(Actual::Missing),
+        "missing" | "—" | "―" => Some(Actual::Missing),
         "not_carried_out" | "未実施" => Some(Actual::NotCarriedOut),
         "pending" => Some(Actual::Pending),
         _ => None,

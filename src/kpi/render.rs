@@ -53,10 +53,15 @@ pub fn format_number(v: f64, decimals: usize) -> String {
     out
 }
 
-fn actual_text(a: Actual, decimals: usize, lang: Lang) -> String {
+/// The mark printed for "no figure": U+2015 (―, JIS X 0208 row 1 cell 29), which Shift_JIS
+/// holds, rather than the em dash U+2014, which it does not.
+pub const NO_FIGURE: &str = "―";
+
+/// An actual as printed: the number with `decimals` decimals, ―, 未実施 or 公表待ち.
+pub fn actual_text(a: Actual, decimals: usize, lang: Lang) -> String {
     match (a, lang) {
         (Actual::Value(v), _) => format_number(v, decimals),
-        (Actual::Missing, _) => "—".into(),
+        (Actual::Missing, _) => NO_FIGURE.into(),
         (Actual::NotCarriedOut, Lang::Ja) => "未実施".into(),
         (Actual::NotCarriedOut, Lang::En) => "not carried out".into(),
         (Actual::Pending, Lang::Ja) => "公表待ち".into(),
@@ -64,7 +69,8 @@ fn actual_text(a: Actual, decimals: usize, lang: Lang) -> String {
     }
 }
 
-fn entry_text(e: &Entry, decimals: usize, lang: Lang) -> String {
+/// An entry as printed: its actual and its note in parentheses (`108(H31)`).
+pub fn entry_text(e: &Entry, decimals: usize, lang: Lang) -> String {
     let mut s = actual_text(e.actual, decimals, lang);
     if let Some(note) = &e.note {
         s.push_str(&format!("({note})"));
@@ -72,14 +78,16 @@ fn entry_text(e: &Entry, decimals: usize, lang: Lang) -> String {
     s
 }
 
-fn grade_text(g: Grade, lang: Lang) -> &'static str {
+/// A grade as printed: ○ △ × or 公表待ち (pending).
+pub fn grade_text(g: Grade, lang: Lang) -> &'static str {
     match (g, lang) {
         (Grade::Pending, Lang::Ja) => "公表待ち",
         (g, _) => g.symbol(),
     }
 }
 
-fn percent_text(p: f64) -> String {
+/// A percent as printed: whole (`85%`) or with one decimal.
+pub fn percent_text(p: f64) -> String {
     if p.fract() == 0.0 {
         format!("{p:.0}%")
     } else {
@@ -87,7 +95,8 @@ fn percent_text(p: f64) -> String {
     }
 }
 
-fn ratio_text(a: &Assessment, actual: Actual, lang: Lang) -> String {
+/// The achievement as printed: a percent, 到達 / 未到達 for a level, `>100%` when unbounded.
+pub fn ratio_text(a: &Assessment, actual: Actual, lang: Lang) -> String {
     match (a.reached, a.percent, actual, lang) {
         (Some(true), _, _, Lang::Ja) => "到達".into(),
         (Some(false), _, _, Lang::Ja) => "未到達".into(),
@@ -298,7 +307,7 @@ fn summary_table(review: &Review, lang: Lang) -> String {
         cells.extend(grades.iter().map(|g| t.get(*g).to_string()));
         cells.extend(grades.iter().map(|g| {
             rule.share_percent(t.get(*g), t.count)
-                .map_or("—".into(), percent_text)
+                .map_or(NO_FIGURE.into(), percent_text)
         }));
         cells
     };

@@ -2,40 +2,76 @@
 //! each method variant, and the published projection's own miss; JSON and CSV for tools.
 
 use crate::backtest::{Backtest, Variant};
+use crate::kpi::Lang;
+use crate::output::numbers::signed_percent;
 use crate::output::projection::persons;
 use crate::output::table::{Align, Table};
 use serde_json::{json, Value};
 use std::fmt::Write as _;
 
-/// The readable backtest.
-pub fn table(b: &Backtest, pack_name: &str) -> String {
+fn variant_name(v: Variant, lang: Lang) -> &'static str {
+    match (v, lang) {
+        (Variant::LastPeriod, Lang::Ja) => "直近1期間",
+        (Variant::TwoPeriodMean, Lang::Ja) => "2期間平均",
+        (v, Lang::En) => v.label(),
+    }
+}
+
+/// The readable backtest, in Japanese or English.
+pub fn table(b: &Backtest, pack_name: &str, lang: Lang) -> String {
+    let ja = lang == Lang::Ja;
     let mut o = String::new();
     let _ = writeln!(
         o,
-        "事後検証 (backtest) — {pack_name}: cohort change ratios and child-woman ratio observed before each census base, held constant"
+        "{}",
+        if ja {
+            format!("事後検証 — {pack_name}: 各国勢調査年を基準に、それ以前に観測したコーホート変化率と子ども女性比を固定して推計し、後の国勢調査と比べる")
+        } else {
+            format!("Backtest — {pack_name}: cohort change ratios and child-woman ratio observed before each census base, held constant, against the later censuses")
+        }
     );
     for variant in [Variant::LastPeriod, Variant::TwoPeriodMean] {
         let _ = writeln!(o);
         let _ = writeln!(
             o,
-            "■ {} ({})",
-            variant.label(),
-            match variant {
-                Variant::LastPeriod => "ratios of the five years before the base",
-                Variant::TwoPeriodMean => "mean of the ratios of the ten years before the base",
+            "■ {}（{}）",
+            variant_name(variant, lang),
+            match (variant, ja) {
+                (Variant::LastPeriod, true) => "基準年前5年間の変化率",
+                (Variant::TwoPeriodMean, true) => "基準年前10年間の2期間の変化率の平均",
+                (Variant::LastPeriod, false) => "ratios of the five years before the base",
+                (Variant::TwoPeriodMean, false) => {
+                    "mean of the ratios of the ten years before the base"
+                }
             }
         );
-        let mut t = Table::new(&[
-            ("基準年", Align::Right),
-            ("目標年", Align::Right),
-            ("年数", Align::Right),
-            ("推計", Align::Right),
-            ("国勢調査", Align::Right),
-            ("誤差 総数", Align::Right),
-            ("0-14歳", Align::Right),
-            ("15-64歳", Align::Right),
-            ("65歳以上", Align::Right),
-        ]);
+        let heads: [&str; 9] = if ja {
+            [
+                "基準年",
+                "推計年",
+                "年数",
+                "推計",
+                "国勢調査",
+                "誤差（総数）",
+                "0-14歳",
+                "15-64歳",
+                "65歳以上",
+            ]
+        } else {
+            [
+                "base",
+                "target",
+                "years",
+                "projected",
+                "census",
+                "error total",
+                "0-14",
+                "15-64",
+                "65+",
+            ]
+        };
+        let cols: Vec<(&str, Align)> = heads.iter().map(|h| (*h, Align::Right)).collect();
+        let mut t = Table::new(&cols);
         for r in b.rows.iter().filter(|r| r.variant == variant) {
             t.row(vec![
                 r.base.to_string(),
@@ -43,33 +79,53 @@ pub fn table(b: &Backtest, pack_name: &str) -> String {
                 r.horizon().to_string(),
                 persons(r.projected),
                 persons(r.census),
-                format!("{:+.2}%", r.error_percent[0]),
-                format!("{:+.1}%", r.error_percent[1]),
-                format!("{:+.1}%", r.error_percent[2]),
-                format!("{:+.1}%", r.error_percent[3]),
+                signed_percent(r.error_percent[0], 2),
+                signed_percent(r.error_percent[1], 1),
+                signed_percent(r.error_percent[2], 1),
+                signed_percent(r.error_percent[3], 1),
             ]);
         }
         o.push_str(&t.render());
     }
+    let _ = writeln!(
+        o,
+        "{}",
+        if ja {
+            "誤差 = （推計 − 国勢調査）÷ 国勢調査。正は過大推計、負は過小推計。"
+        } else {
+            "error = (projected − census) / census; positive: projected too high."
+        }
+    );
     let _ = writeln!(o);
     let _ = writeln!(
         o,
-        "■ 平均絶対誤差率 (MAPE of the total by horizon, over the bases both variants cover)"
+        "{}",
+        if ja {
+            "■ 平均絶対誤差率（総人口、推計年数別。両方式がそろう基準年のみ）"
+        } else {
+            "■ MAPE of the total by horizon (over the bases both variants cover)"
+        }
     );
+    let heads: [&str; 5] = if ja {
+        ["年数", "直近1期間", "2期間平均", "件数", "誤差が小さい方"]
+    } else {
+        ["years", "last period", "mean of two periods", "n", "better"]
+    };
     let mut t = Table::new(&[
-        ("年数", Align::Right),
-        ("last period", Align::Right),
-        ("mean of two periods", Align::Right),
-        ("n", Align::Right),
-        ("better", Align::Left),
+        (heads[0], Align::Right),
+        (heads[1], Align::Right),
+        (heads[2], Align::Right),
+        (heads[3], Align::Right),
+        (heads[4], Align::Left),
     ]);
     let horizons: std::collections::BTreeSet<i32> = b.mape.iter().map(|m| m.1).collect();
     for h in horizons {
         let get = |v: Variant| b.mape.iter().find(|m| m.0 == v && m.1 == h);
         let (a, c) = (get(Variant::LastPeriod), get(Variant::TwoPeriodMean));
         let better = match (a, c) {
-            (Some(a), Some(c)) if a.2 < c.2 => "last period",
-            (Some(a), Some(c)) if c.2 < a.2 => "mean of two periods",
+            (Some(a), Some(c)) if a.2 < c.2 => variant_name(Variant::LastPeriod, lang),
+            (Some(a), Some(c)) if c.2 < a.2 => variant_name(Variant::TwoPeriodMean, lang),
+            (Some(_), Some(_)) if ja => "同じ",
             (Some(_), Some(_)) => "equal",
             _ => "",
         };
@@ -86,9 +142,22 @@ pub fn table(b: &Backtest, pack_name: &str) -> String {
         let _ = writeln!(o);
         let _ = writeln!(
             o,
-            "published projection for {y}: {} against the census {}: {e:+.2}%",
-            persons(p),
-            persons(c)
+            "{}",
+            if ja {
+                format!(
+                    "公表された推計の{y}年: {}人、国勢調査 {}人との誤差 {}",
+                    persons(p),
+                    persons(c),
+                    signed_percent(e, 2)
+                )
+            } else {
+                format!(
+                    "published projection for {y}: {} against the census {}: {}",
+                    persons(p),
+                    persons(c),
+                    signed_percent(e, 2)
+                )
+            }
         );
     }
     o

@@ -1,7 +1,8 @@
 //! Rendering a [`Comparison`]: the terminal table (Japanese headers, aligned by display width),
 //! the JSON object of `jinko compare --format json`, and long-form CSV.
 
-use crate::compare::{target_at, Comparison};
+use crate::compare::{below_rule, target_at, Comparison};
+use crate::output::numbers::{signed_percent, signed_persons as signed};
 use crate::output::projection::persons;
 use crate::output::table::{Align, Table};
 use serde_json::{json, Value};
@@ -9,15 +10,6 @@ use std::fmt::Write as _;
 
 fn pct(v: f64) -> String {
     format!("{v:.1}%")
-}
-
-fn signed(v: f64) -> String {
-    let s = persons(v);
-    if v.round() > 0.0 {
-        format!("+{s}")
-    } else {
-        s
-    }
 }
 
 /// The readable comparison.
@@ -71,7 +63,7 @@ pub fn table(c: &Comparison) -> String {
             ("総人口", Align::Right),
             ("差 (人)", Align::Right),
             ("差 (%)", Align::Right),
-            ("目標経路を下回る最初の年", Align::Right),
+            ("目標経路を下回る最初の年 (*)", Align::Right),
         ]);
         for r in &c.runs {
             let gap = r.gap(ty, tv);
@@ -79,13 +71,14 @@ pub fn table(c: &Comparison) -> String {
                 r.scenario.name.clone(),
                 r.total(ty).map(persons).unwrap_or_default(),
                 gap.map(|g| signed(g.0)).unwrap_or_default(),
-                gap.map(|g| format!("{:+.1}%", g.1)).unwrap_or_default(),
+                gap.map(|g| signed_percent(g.1, 1)).unwrap_or_default(),
                 c.first_below_target(r)
                     .map(|y| y.to_string())
-                    .unwrap_or_else(|| "—".into()),
+                    .unwrap_or_else(|| crate::kpi::render::NO_FIGURE.into()),
             ]);
         }
         o.push_str(&t.render());
+        let _ = writeln!(o, "(*) {}", below_rule(&c.target));
         let _ = writeln!(o);
     }
 
@@ -190,7 +183,7 @@ pub fn table(c: &Comparison) -> String {
                     y.to_string(),
                     persons(ind.total),
                     persons(s.total),
-                    format!("{:+.1}%", 100.0 * (ind.total - s.total) / s.total),
+                    signed_percent(100.0 * (ind.total - s.total) / s.total, 1),
                     signed(ind.age_0_14 - s.age_0_14),
                     signed(ind.age_15_64 - s.age_15_64),
                     signed(ind.age_65_plus - s.age_65_plus),
@@ -265,6 +258,7 @@ pub fn json(c: &Comparison) -> Value {
                     "percent": g.1,
                 })),
                 "first_below_target": c.first_below_target(r),
+                "first_below_target_tolerance": crate::compare::BELOW_TOLERANCE,
                 "changes": r.changes().into_iter().map(|(p, n, s)| json!({"period": p, "natural": n, "social": s})).collect::<Vec<_>>(),
             })
         })
@@ -295,16 +289,18 @@ pub fn json(c: &Comparison) -> Value {
     })
 }
 
-/// Long-form CSV: `series,year,total,share_0_14,share_15_64,share_65_plus` for every scenario,
-/// then the official and target paths (shares empty).
+/// Long-form CSV: `series,kind,year,total,share_0_14,share_15_64,share_65_plus` for every
+/// scenario (`kind` = `scenario`, `series` its name), then the official path (`official`) and
+/// the target's known points (`target`), each under its label (shares empty), so that a
+/// scenario named `target` and the target path never share a name.
 pub fn csv(c: &Comparison) -> String {
-    let mut o = String::from("series,year,total,share_0_14,share_15_64,share_65_plus\n");
+    let mut o = String::from("series,kind,year,total,share_0_14,share_15_64,share_65_plus\n");
     for r in &c.runs {
         for i in &r.indicators {
             let _ = writeln!(
                 o,
-                "{},{},{},{},{},{}",
-                r.scenario.name,
+                "{},scenario,{},{},{},{},{}",
+                csv_field(&r.scenario.name),
                 i.year,
                 i.total,
                 i.share(i.age_0_14),
@@ -314,10 +310,18 @@ pub fn csv(c: &Comparison) -> String {
         }
     }
     for (y, v) in &c.official {
-        let _ = writeln!(o, "official,{y},{v},,,");
+        let _ = writeln!(o, "{},official,{y},{v},,,", csv_field(&c.official_label));
     }
     for (y, v) in &c.target {
-        let _ = writeln!(o, "target,{y},{v},,,");
+        let _ = writeln!(o, "{},target,{y},{v},,,", csv_field(&c.target_label));
     }
     o
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
 }

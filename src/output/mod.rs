@@ -9,6 +9,8 @@ pub mod chart;
 pub mod compare;
 pub mod csv;
 pub mod national;
+pub mod numbers;
 pub mod projection;
 pub mod report;
+pub mod studies;
 pub mod table;

@@ -79,78 +79,159 @@ pub fn persons(v: f64) -> String {
     }
 }
 
-/// The readable table of `jinko project`.
+/// The readable table of `jinko project`, in English.
 pub fn table(s: &Scenario, p: &Projection) -> String {
+    table_in(s, p, crate::kpi::Lang::En)
+}
+
+/// The readable table of `jinko project` in `lang` (Japanese by default on the command line).
+pub fn table_in(s: &Scenario, p: &Projection, lang: crate::kpi::Lang) -> String {
+    use crate::output::table::{Align, Table};
+    let ja = lang == crate::kpi::Lang::Ja;
     let mut o = String::new();
-    let _ = writeln!(o, "{} — {} ({})", s.title, s.pack.name, s.name);
-    let _ = writeln!(
-        o,
-        "base: {}; births: {}; migration: {}",
-        s.base_label,
-        match s.model.fertility {
-            crate::engine::FertilityMethod::Cwr => "child-woman ratio",
-            crate::engine::FertilityMethod::Asfr => "age-specific fertility",
-        },
-        match s.model.migration {
-            crate::engine::MigrationForm::Rates => "net migration rates".to_string(),
-            crate::engine::MigrationForm::Counts(t) =>
-                format!("net migrant counts ({t:?} timing)").to_lowercase(),
+    let _ = writeln!(o, "{} — {}（{}）", s.title, s.pack.name, s.name);
+    let births = match (s.model.fertility, ja) {
+        (crate::engine::FertilityMethod::Cwr, true) => "子ども女性比".to_string(),
+        (crate::engine::FertilityMethod::Asfr, true) => "年齢別出生率".to_string(),
+        (crate::engine::FertilityMethod::Cwr, false) => "child-woman ratio".to_string(),
+        (crate::engine::FertilityMethod::Asfr, false) => "age-specific fertility".to_string(),
+    };
+    let migration = match (s.model.migration, ja) {
+        (crate::engine::MigrationForm::Rates, true) => "純移動率".to_string(),
+        (crate::engine::MigrationForm::Counts(t), true) => format!("純移動数（{t:?}）"),
+        (crate::engine::MigrationForm::Rates, false) => "net migration rates".to_string(),
+        (crate::engine::MigrationForm::Counts(t), false) => {
+            format!("net migrant counts ({t:?} timing)").to_lowercase()
         }
-    );
-    for note in &s.notes {
-        let _ = writeln!(o, "note: {note}");
-    }
-    let _ = writeln!(o);
-    let _ = writeln!(
-        o,
-        "{:>6} {:>8} {:>8} {:>8} {:>8} {:>6} {:>8} {:>6} {:>8} {:>6} {:>8} {:>6}",
-        "year", "total", "male", "female", "0-14", "%", "15-64", "%", "65+", "%", "75+", "%"
-    );
-    for y in indicators(p) {
+    };
+    if ja {
         let _ = writeln!(
             o,
-            "{:>6} {:>8} {:>8} {:>8} {:>8} {:>6.1} {:>8} {:>6.1} {:>8} {:>6.1} {:>8} {:>6.1}",
-            y.year,
+            "基準人口: {}\n出生: {births}　移動: {migration}",
+            crate::output::report::assumptions::base_text(s)
+        );
+        for line in solved_notes_ja(s) {
+            let _ = writeln!(o, "注: {line}");
+        }
+    } else {
+        let _ = writeln!(
+            o,
+            "base: {}; births: {births}; migration: {migration}",
+            s.base_label
+        );
+        for note in &s.notes {
+            let _ = writeln!(o, "note: {note}");
+        }
+    }
+    let _ = writeln!(o);
+    let heads: [&str; 12] = if ja {
+        [
+            "年",
+            "総人口",
+            "男",
+            "女",
+            "0-14歳",
+            "%",
+            "15-64歳",
+            "%",
+            "65歳以上",
+            "%",
+            "75歳以上",
+            "%",
+        ]
+    } else {
+        [
+            "year", "total", "male", "female", "0-14", "%", "15-64", "%", "65+", "%", "75+", "%",
+        ]
+    };
+    let cols: Vec<(&str, Align)> = heads.iter().map(|h| (*h, Align::Right)).collect();
+    let mut t = Table::new(&cols);
+    let pct = |v: f64| format!("{:.1}", 100.0 * v);
+    for y in indicators(p) {
+        t.row(vec![
+            y.year.to_string(),
             persons(y.total),
             persons(y.male),
             persons(y.female),
             persons(y.age_0_14),
-            100.0 * y.share(y.age_0_14),
+            pct(y.share(y.age_0_14)),
             persons(y.age_15_64),
-            100.0 * y.share(y.age_15_64),
+            pct(y.share(y.age_15_64)),
             persons(y.age_65_plus),
-            100.0 * y.share(y.age_65_plus),
+            pct(y.share(y.age_65_plus)),
             persons(y.age_75_plus),
-            100.0 * y.share(y.age_75_plus),
-        );
+            pct(y.share(y.age_75_plus)),
+        ]);
     }
+    o.push_str(&t.render());
     let _ = writeln!(o);
-    let _ = writeln!(
-        o,
-        "{:>10} {:>8} {:>8} {:>8} {:>14}",
-        "period", "births", "deaths", "natural", "net migration"
-    );
+    let heads: [&str; 5] = if ja {
+        [
+            "期間",
+            "出生数",
+            "死亡数",
+            "自然増減",
+            "純移動数（社会増減）",
+        ]
+    } else {
+        ["period", "births", "deaths", "natural", "net migration"]
+    };
+    let cols: Vec<(&str, Align)> = heads.iter().map(|h| (*h, Align::Right)).collect();
+    let mut t = Table::new(&cols);
     for (k, c) in p.components.iter().enumerate() {
-        let _ = writeln!(
-            o,
-            "{:>10} {:>8} {:>8} {:>8} {:>14}",
+        t.row(vec![
             format!("{}-{}", p.years[k], p.years[k + 1]),
             persons(c.total_births()),
             persons(c.total_deaths()),
-            persons(c.total_births() - c.total_deaths()),
-            persons(c.total_net_migration()),
-        );
+            crate::output::numbers::signed_persons(c.total_births() - c.total_deaths()),
+            crate::output::numbers::signed_persons(c.total_net_migration()),
+        ]);
     }
+    o.push_str(&t.render());
     if s.model.fertility == crate::engine::FertilityMethod::Cwr {
         let _ = writeln!(
             o,
-            "(child-woman ratio method: births are the 0-4 population at the end of each period, net of their deaths and migration)"
+            "{}",
+            if ja {
+                "（子ども女性比による推計のため、出生数は期末の0-4歳人口（期間中の死亡・移動を差し引いた数））"
+            } else {
+                "(child-woman ratio method: births are the 0-4 population at the end of each period, net of their deaths and migration)"
+            }
         );
     }
     for w in &p.warnings {
-        let _ = writeln!(o, "warning: {w}");
+        let _ = writeln!(o, "{}: {w}", if ja { "警告" } else { "warning" });
     }
     o
+}
+
+/// The scenario's notes in Japanese: solved net-migration targets and fixed life tables; other
+/// notes as written.
+fn solved_notes_ja(s: &Scenario) -> Vec<String> {
+    s.notes
+        .iter()
+        .map(|n| {
+            if let Some(rest) = n.strip_prefix("net migration ") {
+                if let Some((period, rest)) = rest.split_once(" set to ") {
+                    if let Some((target, rest)) = rest.split_once(": migration multiplier ") {
+                        let m = rest.split_whitespace().next().unwrap_or("");
+                        let t: f64 = target.parse().unwrap_or(f64::NAN);
+                        return format!(
+                            "{period}年の純移動数を{}人に設定: 導出した純移動率に倍率 {m} を適用",
+                            crate::output::report::assumptions::triangle(t)
+                        );
+                    }
+                }
+            }
+            if let Some(p) = n
+                .strip_prefix("survival of every period from the ")
+                .and_then(|r| r.strip_suffix(" life table"))
+            {
+                return format!("全期間の生存率を{p}年の生命表から作成");
+            }
+            n.clone()
+        })
+        .collect()
 }
 
 /// The JSON object of `jinko project --format json` (design.md, "Outputs").
@@ -224,17 +305,20 @@ pub fn json(s: &Scenario, p: &Projection) -> Value {
 
 /// Long-form CSV `year,sex,age,population` (full precision; round when presenting).
 pub fn csv(p: &Projection) -> String {
+    csv_with(p, crate::output::numbers::Precision::Full)
+}
+
+/// [`csv()`] with persons at `precision`.
+pub fn csv_with(p: &Projection, precision: crate::output::numbers::Precision) -> String {
     let n = p.ages.len();
     let labels = p.ages.labels();
     let mut o = String::from("year,sex,age,population\n");
     for (k, &year) in p.years.iter().enumerate() {
         for sex in Sex::BOTH {
             for (a, label) in labels.iter().enumerate().take(n) {
-                let _ = writeln!(
-                    o,
-                    "{year},{sex},{label},{}",
-                    p.population[k][sex.index()][a]
-                );
+                let _ = write!(o, "{year},{sex},{label},");
+                precision.push(&mut o, p.population[k][sex.index()][a]);
+                o.push('\n');
             }
         }
     }

@@ -176,7 +176,7 @@ fn batch_command_matches_one_by_one_projection() {
     let variants = write(dir.path(), "variants.csv", &text);
     let out = dir.path().join("out.csv");
     jinko()
-        .args(["batch", "--quiet"])
+        .args(["batch", "--quiet", "--precision", "full"])
         .arg(kama("ipss-h30.toml"))
         .arg(&variants)
         .arg("--out")
@@ -601,10 +601,12 @@ fn solve_says_when_the_target_cannot_be_reached() {
         .arg(kama("ipss-h30.toml"))
         .output()
         .unwrap();
-    assert!(out.status.success());
-    let text = String::from_utf8(out.stdout).unwrap();
+    // A failure (issue #12): exit code 2, nothing on stdout, the reason on stderr.
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let text = String::from_utf8(out.stderr).unwrap();
     assert!(
-        text.contains("cannot be reached with tfr from 0.5 to 3"),
+        text.starts_with("error: ") && text.contains("cannot be reached with tfr from 0.5 to 3"),
         "{text}"
     );
     let s = Scenario::load(&kama("ipss-h30.toml")).unwrap();
@@ -633,12 +635,22 @@ fn solve_frontier_pairs_reach_the_target() {
         .unwrap();
     assert!(out.status.success(), "{out:?}");
     let rows = parse_csv(&String::from_utf8(out.stdout).unwrap());
-    assert_eq!(rows[0], ["tfr", "migration_multiplier", "total"]);
+    assert_eq!(
+        rows[0],
+        [
+            "tfr",
+            "tfr_from",
+            "tfr_by",
+            "migration_from",
+            "migration_multiplier",
+            "total"
+        ]
+    );
     assert_eq!(rows.len(), 4);
     let mut last = f64::INFINITY;
     for r in &rows[1..] {
-        let m: f64 = r[1].parse().unwrap();
-        let t: f64 = r[2].parse().unwrap();
+        let m: f64 = r[4].parse().unwrap();
+        let t: f64 = r[5].parse().unwrap();
         assert!((t - 17033.0).abs() < 1.0);
         // Higher fertility allows more net emigration (a larger multiplier on negative rates).
         assert!(m > last || last.is_infinite());

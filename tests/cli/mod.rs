@@ -19,15 +19,15 @@ fn project_table_shows_years_totals_and_components() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("パターン1 (社人研推計準拠)"), "{text}");
     for needle in [
-        "year",
-        "total",
-        "0-14",
-        "15-64",
-        "65+",
-        "75+",
-        "births",
-        "deaths",
-        "net migration",
+        "年",
+        "総人口",
+        "0-14歳",
+        "15-64歳",
+        "65歳以上",
+        "75歳以上",
+        "出生数",
+        "死亡数",
+        "純移動数",
     ] {
         assert!(text.contains(needle), "missing {needle}");
     }

@@ -131,11 +131,11 @@ fn compare_csv_and_2020_base_against_ipss_2023() {
         .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.starts_with("series,year,total,share_0_14,share_15_64,share_65_plus\n"));
+    assert!(text.starts_with("series,kind,year,total,share_0_14,share_15_64,share_65_plus\n"));
     assert!(text
         .lines()
-        .any(|l| l.starts_with("ipss-h30-base2020,2020,")));
-    assert!(text.lines().any(|l| l == "target,2065,17033,,,"));
+        .any(|l| l.starts_with("ipss-h30-base2020,scenario,2020,")));
+    assert!(text.lines().any(|l| l == "目標人口,target,2065,17033,,,"));
     let table = jinko()
         .arg("compare")
         .args([kama("ipss-h30.toml"), kama("ipss-h30-base2020.toml")])

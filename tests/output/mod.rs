@@ -90,7 +90,9 @@ fn shares_and_components_charts() {
     let comp = build::components(&r).svg().expect("renders");
     check_svg(&comp);
     let c = svg_summary(&comp);
-    assert!(c.contains("自然増減（出生−死亡）") && c.contains("2060–65"));
+    assert!(
+        c.contains("自然増減（出生−死亡）") && c.contains("期間（開始年）") && c.contains("2055")
+    );
     insta::assert_snapshot!("chart_components", c);
 }
 
@@ -289,7 +291,8 @@ fn workbook_reads_back_with_japanese_headers() {
             "人口動態",
             "年齢3区分",
             "KPI評価",
-            "KPI集計"
+            "KPI集計",
+            "数値目標"
         ]
     );
     let mut dump = String::new();
@@ -403,18 +406,24 @@ fn chart_command_writes_svg() {
     assert!(!out.exists());
 }
 
-const REPORT_FILES: [&str; 11] = [
+const REPORT_FILES: [&str; 17] = [
     "report.html",
     "jinko-report.xlsx",
     "population.csv",
     "components.csv",
     "comparison.csv",
     "kpi.csv",
+    "goals.csv",
     "trajectories.svg",
     "pyramid.svg",
     "shares.svg",
     "components.svg",
     "kpi.svg",
+    "trajectories.png",
+    "pyramid.png",
+    "shares.png",
+    "components.png",
+    "kpi.png",
 ];
 
 fn write_report(out: &Path) {

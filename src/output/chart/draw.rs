@@ -40,7 +40,9 @@ impl Ranged for Categories {
         if hint.weight().allow_light_points() {
             Vec::new()
         } else {
-            (0..self.n).map(|k| k as f64).collect()
+            // Every category, or every second (third, …) when the axis asks for fewer labels.
+            let step = self.n.div_ceil(hint.max_num_points().max(1)).max(1);
+            (0..self.n).step_by(step).map(|k| k as f64).collect()
         }
     }
     fn range(&self) -> std::ops::Range<f64> {
@@ -76,18 +78,40 @@ fn colour(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
 }
 
+/// The width of every chart, in SVG pixels: the text width of an A4 page (160 mm), so that a
+/// chart placed at that width prints its text at the sizes below.
+pub(super) const A4_WIDTH: u32 = 680;
+/// Tick labels, legend and in-plot labels. plotters writes a font of size `s` as
+/// `font-size = s / 1.24` px, so 17 gives 13.7 px = 3.2 mm = 9.1 pt when [`A4_WIDTH`] is 160 mm.
+pub(super) const TEXT: u32 = 17;
+/// Axis descriptions and panel titles.
+const AXIS: u32 = 18;
+/// Chart titles.
+const TITLE: u32 = 21;
+/// Height of one legend row.
+const LEGEND_ROW: i32 = 22;
+
 fn font(size: u32) -> TextStyle<'static> {
     TextStyle::from((FONT, size as f64).into_font()).color(&BLACK)
 }
 
-/// Legend entries of reference paths (dashed) and target markers.
+/// Legend entries of reference paths (the first dashed with its points, the others as points
+/// only) and target markers.
 fn reference_items<'c>(
     references: &'c [Series],
     markers: &'c [Marker],
 ) -> impl Iterator<Item = (String, Swatch)> + 'c {
     references
         .iter()
-        .map(|s| (s.label.clone(), Swatch::Dashed(REFERENCE)))
+        .enumerate()
+        .map(|(i, s)| {
+            let swatch = if i == 0 {
+                Swatch::DashedPoints(REFERENCE)
+            } else {
+                Swatch::Points(REFERENCE)
+            };
+            (s.label.clone(), swatch)
+        })
         .chain(
             markers
                 .iter()
@@ -107,9 +131,9 @@ fn year_chart<'a, 'b>(
     Box<dyn std::error::Error>,
 > {
     let mut chart = ChartBuilder::on(area)
-        .margin(14)
-        .x_label_area_size(34)
-        .y_label_area_size(78)
+        .margin(12)
+        .x_label_area_size(44)
+        .y_label_area_size(84)
         .build_cartesian_2d(x.0 - 1..x.1 + 2, padded(0.0, ymax, true))?;
     chart
         .configure_mesh()
@@ -117,12 +141,44 @@ fn year_chart<'a, 'b>(
         .bold_line_style(GRID)
         .y_desc(y_label)
         .x_desc("年")
-        .axis_desc_style(font(14))
-        .label_style(font(13))
+        .axis_desc_style(font(AXIS))
+        .label_style(font(TEXT))
+        .x_labels(7)
+        .y_labels(8)
         .x_label_formatter(&|y| format!("{y}"))
         .y_label_formatter(&fmt_persons)
         .draw()?;
     Ok(chart)
+}
+
+/// Draw reference paths as [`reference_items`] shows them: the first a dashed line with hollow
+/// circles, the others hollow squares only.
+fn draw_references<'a, 'b>(
+    chart: &mut ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordi32, RangedCoordf64>>,
+    references: &[Series],
+) -> Drawn {
+    for (i, s) in references.iter().enumerate() {
+        if i == 0 {
+            chart.draw_series(DashedLineSeries::new(
+                s.points.clone(),
+                7,
+                4,
+                REFERENCE.stroke_width(2),
+            ))?;
+            chart.draw_series(s.points.iter().map(|&p| {
+                EmptyElement::at(p)
+                    + Circle::new((0, 0), 5, WHITE.filled())
+                    + Circle::new((0, 0), 5, REFERENCE.stroke_width(2))
+            }))?;
+        } else {
+            chart.draw_series(s.points.iter().map(|&p| {
+                EmptyElement::at(p)
+                    + Rectangle::new([(-5, -5), (5, 5)], WHITE.filled())
+                    + Rectangle::new([(-5, -5), (5, 5)], REFERENCE.stroke_width(2))
+            }))?;
+        }
+    }
+    Ok(())
 }
 
 /// Run `f` on a fresh SVG canvas of `size` and return the document.
@@ -148,23 +204,28 @@ enum Swatch {
     Box(RGBColor),
     Outline(RGBColor),
     Marker(RGBColor),
+    /// Points only (hollow squares): published values without a line.
+    Points(RGBColor),
+    /// A dashed line with hollow circles on its points.
+    DashedPoints(RGBColor),
 }
 
-/// Estimated width in pixels of `s` at `size` px (half-width characters take about 0.55 em).
+/// Estimated width in pixels of `s` at font `size` (written as `size / 1.24` px; half-width
+/// characters take about 0.55 em).
 fn text_px(s: &str, size: u32) -> i32 {
-    (width(s) as f64 * size as f64 * 0.55).ceil() as i32
+    (width(s) as f64 * size as f64 / 1.24 * 0.55).ceil() as i32
 }
 
 /// Draw legend items left to right on `area` (wrapping), starting at `(x, y)`.
 fn legend(area: &Area, items: &[(String, Swatch)], x: i32, y: i32) -> Drawn {
-    let size = 13;
+    let size = TEXT;
     let (w, _) = area.dim_in_pixel();
     let (mut cx, mut cy) = (x, y);
     for (label, swatch) in items {
         let item_w = 28 + text_px(label, size) + 18;
         if cx + item_w > w as i32 && cx > x {
             cx = x;
-            cy += 20;
+            cy += LEGEND_ROW;
         }
         let mid = cy + 7;
         match *swatch {
@@ -189,6 +250,21 @@ fn legend(area: &Area, items: &[(String, Swatch)], x: i32, y: i32) -> Drawn {
                 c.stroke_width(2),
             ))?,
             Swatch::Marker(c) => area.draw(&Cross::new((cx + 11, mid), 6, c.stroke_width(3)))?,
+            Swatch::Points(c) => {
+                area.draw(&Rectangle::new(
+                    [(cx + 6, mid - 5), (cx + 16, mid + 5)],
+                    c.stroke_width(2),
+                ))?;
+            }
+            Swatch::DashedPoints(c) => {
+                for k in 0..3 {
+                    area.draw(&PathElement::new(
+                        vec![(cx + 8 * k, mid), (cx + 8 * k + 5, mid)],
+                        c.stroke_width(2),
+                    ))?;
+                }
+                area.draw(&Circle::new((cx + 11, mid), 4, c.stroke_width(2)))?;
+            }
         }
         area.draw(&Text::new(
             label.clone(),
@@ -203,17 +279,20 @@ fn legend(area: &Area, items: &[(String, Swatch)], x: i32, y: i32) -> Drawn {
 /// Rows needed for a legend of `items` in `width` px.
 fn legend_height(items: &[(String, Swatch)], w: u32) -> u32 {
     let mut rows = 1;
-    let mut cx = 60;
+    let mut cx = LEGEND_X;
     for (label, _) in items {
-        let item_w = 28 + text_px(label, 13) + 18;
-        if cx + item_w > w as i32 && cx > 60 {
+        let item_w = 28 + text_px(label, TEXT) + 18;
+        if cx + item_w > w as i32 && cx > LEGEND_X {
             rows += 1;
-            cx = 60;
+            cx = LEGEND_X;
         }
         cx += item_w;
     }
-    rows * 20 + 10
+    rows * LEGEND_ROW as u32 + 10
 }
+
+/// Left edge of the legend.
+const LEGEND_X: i32 = 16;
 
 /// A range from `lo` to `hi` with 5 % padding (and never empty).
 fn padded(lo: f64, hi: f64, from_zero: bool) -> std::ops::Range<f64> {
@@ -242,10 +321,10 @@ fn panels(
     mut f: impl FnMut(usize, &Area) -> Drawn,
 ) -> Drawn {
     let (w, _) = root.dim_in_pixel();
-    let body = root.titled(title, font(20))?;
+    let body = root.titled(title, font(TITLE))?;
     let lh = legend_height(items, w);
     let (plots, foot) = body.split_vertically(body.dim_in_pixel().1 - lh);
-    legend(&foot, items, 60, 4)?;
+    legend(&foot, items, LEGEND_X, 4)?;
     let cols = n.clamp(1, max_cols.max(1));
     let rows = n.div_ceil(cols);
     for (i, area) in plots.split_evenly((rows, cols)).iter().enumerate().take(n) {
@@ -254,11 +333,15 @@ fn panels(
     Ok(())
 }
 
-fn panel_size(n: usize, max_cols: usize, one: (u32, u32)) -> (u32, u32) {
+/// The canvas of `n` panels, at most `max_cols` a row, each `height` high: always
+/// [`A4_WIDTH`] wide, plus the title and a legend of `items`.
+fn panel_size(n: usize, max_cols: usize, height: u32, items: &[(String, Swatch)]) -> (u32, u32) {
     let cols = n.clamp(1, max_cols.max(1));
     let rows = n.div_ceil(cols).max(1) as u32;
-    let cols = cols as u32;
-    (one.0 * cols, one.1 * rows + 80)
+    (
+        A4_WIDTH,
+        height * rows + 40 + legend_height(items, A4_WIDTH),
+    )
 }
 
 pub(super) fn trajectories(c: &TrajectoryChart) -> Result<String> {
@@ -287,7 +370,8 @@ pub(super) fn trajectories(c: &TrajectoryChart) -> Result<String> {
         .map(|(i, s)| (s.label.clone(), Swatch::Line(colour(i))))
         .collect();
     items.extend(reference_items(&c.references, &c.markers));
-    canvas("trajectory chart", (900, 520), |root| {
+    let size = panel_size(1, 1, 400, &items);
+    canvas("trajectory chart", size, |root| {
         panels(root, &c.title, 1, 1, &items, |_, area| {
             let mut chart = year_chart(area, (x0, x1), ymax, &c.y_label)?;
             for (i, s) in c.series.iter().enumerate() {
@@ -295,31 +379,15 @@ pub(super) fn trajectories(c: &TrajectoryChart) -> Result<String> {
                 chart.draw_series(LineSeries::new(s.points.clone(), col.stroke_width(3)))?;
                 chart.draw_series(s.points.iter().map(|&p| Circle::new(p, 3, col.filled())))?;
             }
-            for s in &c.references {
-                chart.draw_series(DashedLineSeries::new(
-                    s.points.clone(),
-                    6,
-                    4,
-                    REFERENCE.stroke_width(2),
-                ))?;
-                chart.draw_series(
-                    s.points
-                        .iter()
-                        .map(|&p| Circle::new(p, 3, REFERENCE.stroke_width(1))),
-                )?;
-            }
+            // The official path on top of the scenarios (it lies under パターン1), its points
+            // marked; published values beyond it as points only; the target as a cross. Their
+            // labels are in the legend, so that no text lies across a line.
+            draw_references(&mut chart, &c.references)?;
             for m in &c.markers {
                 chart.draw_series(std::iter::once(Cross::new(
                     (m.year, m.value),
-                    7,
+                    8,
                     TARGET.stroke_width(3),
-                )))?;
-                chart.draw_series(std::iter::once(Text::new(
-                    m.label.clone(),
-                    (m.year, m.value),
-                    font(13)
-                        .color(&TARGET)
-                        .pos(Pos::new(HPos::Right, VPos::Bottom)),
                 )))?;
             }
             Ok(())
@@ -357,7 +425,7 @@ pub(super) fn pyramid(c: &PyramidChart) -> Result<String> {
     }
     let ages = c.ages.clone();
     const MAX_COLS: usize = 3;
-    let size = panel_size(c.panels.len(), MAX_COLS, (420, 520));
+    let size = panel_size(c.panels.len(), MAX_COLS, 440, &items);
     canvas("pyramid", size, |root| {
         panels(
             root,
@@ -368,10 +436,11 @@ pub(super) fn pyramid(c: &PyramidChart) -> Result<String> {
             |i, area| {
                 let p = &c.panels[i];
                 let mut chart = ChartBuilder::on(area)
-                    .caption(p.title.as_str(), font(16))
-                    .margin(10)
-                    .x_label_area_size(30)
-                    .y_label_area_size(48)
+                    .caption(p.title.as_str(), font(AXIS))
+                    .margin(6)
+                    .margin_right(24)
+                    .x_label_area_size(48)
+                    .y_label_area_size(46)
                     .build_cartesian_2d(-max..max, categories(n, -0.5, n as f64 - 0.5))?;
                 let label = |y: &f64| {
                     let a = y.round();
@@ -387,8 +456,11 @@ pub(super) fn pyramid(c: &PyramidChart) -> Result<String> {
                     .disable_y_mesh()
                     .light_line_style(TRANSPARENT)
                     .bold_line_style(GRID)
-                    .x_labels(5)
-                    .label_style(font(11))
+                    .x_labels(3)
+                    .y_labels(10)
+                    .label_style(font(TEXT))
+                    .x_desc("人")
+                    .axis_desc_style(font(TEXT))
                     .x_label_formatter(&xfmt)
                     .y_label_formatter(&label)
                     .draw()?;
@@ -436,8 +508,8 @@ pub(super) fn shares(c: &SharesChart) -> Result<String> {
                 .collect()
         })
         .unwrap_or_default();
-    const MAX_COLS: usize = 3;
-    let size = panel_size(c.panels.len(), MAX_COLS, (440, 440));
+    const MAX_COLS: usize = 2;
+    let size = panel_size(c.panels.len(), MAX_COLS, 300, &items);
     canvas("age-group shares chart", size, |root| {
         panels(
             root,
@@ -449,19 +521,22 @@ pub(super) fn shares(c: &SharesChart) -> Result<String> {
                 let p = &c.panels[i];
                 let (x0, x1) = (p.years[0], p.years[p.years.len() - 1]);
                 let mut chart = ChartBuilder::on(area)
-                    .caption(p.title.as_str(), font(15))
-                    .margin(10)
+                    .caption(p.title.as_str(), font(AXIS))
+                    .margin(8)
                     .x_label_area_size(30)
-                    .y_label_area_size(48)
+                    .y_label_area_size(56)
                     .build_cartesian_2d(x0..x1, 0.0..100.0)?;
                 chart
                     .configure_mesh()
                     .light_line_style(TRANSPARENT)
                     .bold_line_style(GRID)
-                    .label_style(font(11))
-                    .x_labels(6)
+                    .label_style(font(TEXT))
+                    .x_labels(4)
+                    .y_labels(6)
+                    .y_desc("%")
+                    .axis_desc_style(font(TEXT))
                     .x_label_formatter(&|y| format!("{y}"))
-                    .y_label_formatter(&|v| format!("{v:.0}%"))
+                    .y_label_formatter(&|v| format!("{v:.0}"))
                     .draw()?;
                 let mut below = vec![0.0; p.years.len()];
                 for (g, (label, values)) in p.groups.iter().enumerate() {
@@ -483,7 +558,7 @@ pub(super) fn shares(c: &SharesChart) -> Result<String> {
                     chart.draw_series(std::iter::once(Text::new(
                         format!("{:.1}%", 100.0 * values[last]),
                         (x1, mid),
-                        font(11).pos(Pos::new(HPos::Right, VPos::Center)),
+                        font(TEXT).pos(Pos::new(HPos::Right, VPos::Center)),
                     )))?;
                     let _ = label;
                     below = above;
@@ -494,10 +569,10 @@ pub(super) fn shares(c: &SharesChart) -> Result<String> {
     })
 }
 
-/// `2015-2020` as `2015–20`, short enough for ten periods side by side.
-fn short_period(label: &str) -> String {
+/// `2015-2020` as `2015`, the period's start year (the axis says so).
+fn period_start(label: &str) -> String {
     match label.split_once('-') {
-        Some((a, b)) if b.len() == 4 && a.len() == 4 => format!("{a}–{}", &b[2..]),
+        Some((a, b)) if b.len() == 4 && a.len() == 4 => a.to_string(),
         _ => label.to_string(),
     }
 }
@@ -518,7 +593,7 @@ pub(super) fn components(c: &ComponentsChart) -> Result<String> {
         }
     }
     const MAX_COLS: usize = 2;
-    let size = panel_size(c.panels.len(), MAX_COLS, (580, 440));
+    let size = panel_size(c.panels.len(), MAX_COLS, 300, &items);
     canvas("components chart", size, |root| {
         panels(
             root,
@@ -531,10 +606,10 @@ pub(super) fn components(c: &ComponentsChart) -> Result<String> {
                 let n = p.periods.len();
                 let labels: Vec<String> = p.periods.iter().map(|c| c.label.clone()).collect();
                 let mut chart = ChartBuilder::on(area)
-                    .caption(p.title.as_str(), font(15))
-                    .margin(10)
-                    .x_label_area_size(44)
-                    .y_label_area_size(60)
+                    .caption(p.title.as_str(), font(AXIS))
+                    .margin(8)
+                    .x_label_area_size(48)
+                    .y_label_area_size(64)
                     .build_cartesian_2d(
                         categories(n, -0.6, n as f64 - 0.4),
                         padded(lo, hi, true),
@@ -544,7 +619,7 @@ pub(super) fn components(c: &ComponentsChart) -> Result<String> {
                     if (x - k).abs() < 1e-6 && k >= 0.0 {
                         labels
                             .get(k as usize)
-                            .map(|l| short_period(l))
+                            .map(|l| period_start(l))
                             .unwrap_or_default()
                     } else {
                         String::new()
@@ -555,7 +630,12 @@ pub(super) fn components(c: &ComponentsChart) -> Result<String> {
                     .disable_x_mesh()
                     .light_line_style(TRANSPARENT)
                     .bold_line_style(GRID)
-                    .label_style(font(10))
+                    .label_style(font(TEXT))
+                    .x_labels(5)
+                    .y_labels(6)
+                    .x_desc("期間（開始年）")
+                    .y_desc("人")
+                    .axis_desc_style(font(TEXT))
                     .x_label_formatter(&xfmt)
                     .y_label_formatter(&fmt_persons)
                     .draw()?;
@@ -617,7 +697,8 @@ pub(super) fn fan(c: &FanChart) -> Result<String> {
         .collect();
     items.push(("中央値".into(), Swatch::Line(FAN)));
     items.extend(reference_items(&c.references, &c.markers));
-    canvas("fan chart", (900, 520), |root| {
+    let size = panel_size(1, 1, 400, &items);
+    canvas("fan chart", size, |root| {
         panels(root, &c.title, 1, 1, &items, |_, area| {
             let mut chart = year_chart(area, (x0, x1), ymax, &c.y_label)?;
             for (i, b) in c.bands.iter().enumerate() {
@@ -637,14 +718,7 @@ pub(super) fn fan(c: &FanChart) -> Result<String> {
                 c.years.iter().copied().zip(c.median.iter().copied()),
                 FAN.stroke_width(3),
             ))?;
-            for s in &c.references {
-                chart.draw_series(DashedLineSeries::new(
-                    s.points.clone(),
-                    6,
-                    4,
-                    REFERENCE.stroke_width(2),
-                ))?;
-            }
+            draw_references(&mut chart, &c.references)?;
             for m in &c.markers {
                 chart.draw_series(std::iter::once(Cross::new(
                     (m.year, m.value),
@@ -686,17 +760,17 @@ pub(super) fn tornado(c: &TornadoChart) -> Result<String> {
     }
     let label_w = bars
         .iter()
-        .map(|b| text_px(&b.label, 12))
+        .map(|b| text_px(&b.label, TEXT))
         .max()
         .unwrap_or(40)
-        .clamp(40, 320) as u32
+        .clamp(40, 260) as u32
         + 12;
-    let height = (n as u32 * 44 + 190).max(320);
-    canvas("tornado chart", (900, height), |root| {
+    let height = (n as u32 * 44 + 110).max(260) + legend_height(&items, A4_WIDTH);
+    canvas("tornado chart", (A4_WIDTH, height), |root| {
         panels(root, &c.title, 1, 1, &items, |_, area| {
             let mut chart = ChartBuilder::on(area)
-                .margin(14)
-                .x_label_area_size(40)
+                .margin(12)
+                .x_label_area_size(48)
                 .y_label_area_size(label_w)
                 .build_cartesian_2d(padded(lo, hi, false), categories(n, -0.6, n as f64 - 0.4))?;
             let yfmt = |y: &f64| {
@@ -715,8 +789,9 @@ pub(super) fn tornado(c: &TornadoChart) -> Result<String> {
                 .light_line_style(TRANSPARENT)
                 .bold_line_style(GRID)
                 .x_desc(c.x_label.as_str())
-                .axis_desc_style(font(14))
-                .label_style(font(12))
+                .axis_desc_style(font(AXIS))
+                .label_style(font(TEXT))
+                .x_labels(5)
                 .x_label_formatter(&fmt_persons)
                 .y_label_formatter(&yfmt)
                 .draw()?;
@@ -820,7 +895,7 @@ pub(super) fn heatmap(c: &HeatmapChart) -> Result<String> {
     let span = (vmax - vmin).max(f64::MIN_POSITIVE);
     let mut items = vec![(
         format!(
-            "{}: {} – {}",
+            "{}: {}～{}",
             c.value_label,
             axis_value(vmin.round()),
             axis_value(vmax.round())
@@ -830,13 +905,14 @@ pub(super) fn heatmap(c: &HeatmapChart) -> Result<String> {
     if let Some(k) = &c.contour {
         items.push((k.label.clone(), Swatch::Line(TARGET)));
     }
-    canvas("heatmap", (900, 620), |root| {
+    let size = (A4_WIDTH, 520 + legend_height(&items, A4_WIDTH));
+    canvas("heatmap", size, |root| {
         panels(root, &c.title, 1, 1, &items, |_, area| {
-            let (plot, bar) = area.split_horizontally(area.dim_in_pixel().0 - 110);
+            let (plot, bar) = area.split_horizontally(area.dim_in_pixel().0 - 96);
             let mut chart = ChartBuilder::on(&plot)
-                .margin(14)
-                .x_label_area_size(44)
-                .y_label_area_size(64)
+                .margin(12)
+                .x_label_area_size(48)
+                .y_label_area_size(72)
                 .build_cartesian_2d(
                     categories(nx, -0.5, nx as f64 - 0.5),
                     categories(ny, -0.5, ny as f64 - 0.5),
@@ -857,8 +933,10 @@ pub(super) fn heatmap(c: &HeatmapChart) -> Result<String> {
                 .disable_mesh()
                 .x_desc(c.x_label.as_str())
                 .y_desc(c.y_label.as_str())
-                .axis_desc_style(font(14))
-                .label_style(font(12))
+                .axis_desc_style(font(AXIS))
+                .label_style(font(TEXT))
+                .x_labels(7)
+                .y_labels(11)
                 .x_label_formatter(&xfmt)
                 .y_label_formatter(&yfmt)
                 .draw()?;
@@ -866,7 +944,15 @@ pub(super) fn heatmap(c: &HeatmapChart) -> Result<String> {
                 chart.draw_series(row.iter().enumerate().map(|(col, v)| {
                     let (x, y) = (col as f64, r as f64);
                     Rectangle::new(
-                        [(x - 0.5, y - 0.5), (x + 0.5, y + 0.5)],
+                        // A little over the next cell (drawn after it covers it), so that
+                        // no seam shows between cells when rasterised.
+                        [
+                            (x - 0.5, y - 0.5),
+                            (
+                                x + if col + 1 < nx { 0.53 } else { 0.5 },
+                                y + if r + 1 < ny { 0.53 } else { 0.5 },
+                            ),
+                        ],
                         scale((v - vmin) / span).filled(),
                     )
                 }))?;
@@ -886,14 +972,15 @@ pub(super) fn heatmap(c: &HeatmapChart) -> Result<String> {
                 let t = s as f64 / (steps - 1) as f64;
                 let y1 = bottom - ((bottom - top) as f64 * t) as i32;
                 let y0 = bottom - ((bottom - top) as f64 * (t + 1.0 / steps as f64)) as i32;
-                bar.draw(&Rectangle::new([(14, y0), (34, y1)], scale(t).filled()))?;
+                // One pixel of overlap, so that no seam shows between steps when rasterised.
+                bar.draw(&Rectangle::new([(14, y0 - 1), (34, y1)], scale(t).filled()))?;
             }
             for (t, v) in [(0.0, vmin), (0.5, (vmin + vmax) / 2.0), (1.0, vmax)] {
                 let y = bottom - ((bottom - top) as f64 * t) as i32;
                 bar.draw(&Text::new(
                     axis_value(v.round()),
                     (40, y),
-                    font(11).pos(Pos::new(HPos::Left, VPos::Center)),
+                    font(TEXT).pos(Pos::new(HPos::Left, VPos::Center)),
                 ))?;
             }
             if let Some(k) = &c.contour {
@@ -930,12 +1017,12 @@ pub(super) fn grades(c: &GradeChart) -> Result<String> {
         .max()
         .unwrap_or(1)
         .max(1) as f64;
-    let height = (n as u32 * 48 + 170).max(300);
-    canvas("KPI grade chart", (900, height), |root| {
+    let height = (n as u32 * 48 + 110).max(240) + legend_height(&items, A4_WIDTH);
+    canvas("KPI grade chart", (A4_WIDTH, height), |root| {
         panels(root, &c.title, 1, 1, &items, |_, area| {
             let mut chart = ChartBuilder::on(area)
-                .margin(14)
-                .x_label_area_size(36)
+                .margin(12)
+                .x_label_area_size(48)
                 .y_label_area_size(100)
                 .build_cartesian_2d(0.0..max * 1.05, categories(n, -0.6, n as f64 - 0.4))?;
             // The first goal at the top.
@@ -953,8 +1040,8 @@ pub(super) fn grades(c: &GradeChart) -> Result<String> {
                 .light_line_style(TRANSPARENT)
                 .bold_line_style(GRID)
                 .x_desc("KPI数")
-                .axis_desc_style(font(13))
-                .label_style(font(13))
+                .axis_desc_style(font(AXIS))
+                .label_style(font(TEXT))
                 .x_label_formatter(&|v| {
                     if (v - v.round()).abs() < 1e-9 {
                         format!("{v:.0}")
@@ -982,7 +1069,7 @@ pub(super) fn grades(c: &GradeChart) -> Result<String> {
                     chart.draw_series(std::iter::once(Text::new(
                         count.to_string(),
                         ((x + x1) / 2.0, y),
-                        font(13)
+                        font(TEXT)
                             .color(&WHITE)
                             .pos(Pos::new(HPos::Center, VPos::Center)),
                     )))?;

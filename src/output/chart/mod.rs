@@ -18,6 +18,7 @@
 
 pub mod build;
 mod draw;
+pub mod png;
 pub mod studies;
 
 use crate::error::{Error, Result};

@@ -6,6 +6,8 @@ use super::{Band, Contour, FanChart, HeatmapChart, Marker, TornadoBar, TornadoCh
 use crate::batch::montecarlo::McResult;
 use crate::batch::sweep::SweepGrid;
 use crate::batch::tornado::TornadoResult;
+use crate::kpi::Lang;
+use crate::output::studies::parameter_label;
 use crate::pack::Pack;
 
 fn target_marker(pack: &Pack, year: i32, value: Option<f64>) -> Option<Marker> {
@@ -29,7 +31,7 @@ pub fn fan(r: &McResult, pack: &Pack) -> FanChart {
     for (lo, hi) in [(2.5, 97.5), (10.0, 90.0), (25.0, 75.0)] {
         if let (Some(a), Some(b)) = (idx(lo), idx(hi)) {
             bands.push(Band {
-                label: format!("{lo}–{hi}%"),
+                label: format!("{lo}～{hi}%"),
                 low: col(a),
                 high: col(b),
             });
@@ -42,7 +44,8 @@ pub fn fan(r: &McResult, pack: &Pack) -> FanChart {
     FanChart {
         title: format!(
             "{} 総人口の不確実性（{}本の軌跡）",
-            pack.name, r.trajectories
+            pack.name,
+            crate::output::numbers::grouped(r.trajectories as f64, 0)
         ),
         y_label: "総人口（人）".into(),
         years: r.by_year.iter().map(|y| y.year).collect(),
@@ -63,7 +66,11 @@ pub fn tornado(r: &TornadoResult, pack: &Pack, target: Option<f64>) -> TornadoCh
             .bars
             .iter()
             .map(|b| TornadoBar {
-                label: format!("{} ±{}", b.parameter, b.delta),
+                label: format!(
+                    "{} ±{}",
+                    parameter_label(&b.parameter, Lang::Ja),
+                    crate::output::numbers::param(b.delta)
+                ),
                 low: b.total_low,
                 high: b.total_high,
             })
@@ -76,8 +83,8 @@ pub fn tornado(r: &TornadoResult, pack: &Pack, target: Option<f64>) -> TornadoCh
 pub fn heatmap(g: &SweepGrid, year: i32, target: Option<f64>, pack: &Pack) -> HeatmapChart {
     HeatmapChart {
         title: format!("{} {}年の総人口", pack.name, year),
-        x_label: g.columns.clone(),
-        y_label: g.rows.clone(),
+        x_label: parameter_label(&g.columns, Lang::Ja),
+        y_label: parameter_label(&g.rows, Lang::Ja),
         value_label: format!("{year}年の総人口（人）"),
         x: g.column_values.clone(),
         y: g.row_values.clone(),

@@ -4,8 +4,9 @@
 //! not empty, no script error) and records the result on `<body data-check="…">`, which the
 //! browser test reads.
 
-use super::{comparison, gaps, kpi_rows, summary, Run};
+use super::{comparison, gaps, summary, Run};
 use crate::error::Result;
+use crate::kpi::render::NO_FIGURE;
 use crate::kpi::Review;
 use crate::output::projection::{indicators, persons};
 use std::fmt::Write as _;
@@ -30,14 +31,7 @@ fn pct(v: f64) -> String {
     format!("{:.1}%", 100.0 * v)
 }
 
-fn signed(v: f64) -> String {
-    let s = persons(v);
-    if v.round() > 0.0 {
-        format!("+{s}")
-    } else {
-        s
-    }
-}
+use crate::output::numbers::signed_persons as signed;
 
 const STYLE: &str = r#"
 body { font-family: "Noto Sans CJK JP", "Noto Sans JP", "Hiragino Sans", "Hiragino Kaku Gothic ProN", "Yu Gothic", Meiryo, sans-serif;
@@ -48,7 +42,19 @@ h3 { font-size: 1.05em; }
 table { border-collapse: collapse; margin: 8px 0 16px; font-size: 0.9em; }
 th, td { border: 1px solid #bbb; padding: 3px 8px; }
 th { background: #e8f1f8; font-weight: 600; }
-td.n { text-align: right; font-variant-numeric: tabular-nums; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+th.y { white-space: nowrap; }
+table.wide { font-size: 0.8em; }
+table.wide th, table.wide td { padding: 2px 4px; }
+table.wide:not(.kpi) td:first-child { min-width: 8.5em; }
+table.assumptions th { white-space: nowrap; vertical-align: top; text-align: left; }
+table.kpi td.name { min-width: 12em; }
+table.kpi td.n { white-space: normal; }
+table.kpi td:nth-child(1) { white-space: nowrap; }
+td.g { white-space: nowrap; }
+table.kpi .dept { color: #555; }
+@page { size: A4; margin: 20mm 25mm; }
+@media print { body { max-width: none; margin: 0; padding: 0; } figure, tr { break-inside: avoid; } h2, h3 { break-after: avoid; } }
 td.g { text-align: center; font-weight: 600; }
 figure { margin: 12px 0 24px; overflow-x: auto; }
 figure svg { max-width: 100%; height: auto; }
@@ -138,13 +144,13 @@ pub fn render(
             escape(&s.title),
             s.base.0,
             persons(s.base.1),
-            s.y2040.map_or("—".into(), persons),
+            s.y2040.map_or(NO_FIGURE.into(), persons),
             s.horizon.0,
             persons(s.horizon.1),
             pct(s.change),
             pct(s.share_0_14),
             pct(s.share_65_plus),
-            s.gap.map_or("—".into(), signed),
+            s.gap.map_or(NO_FIGURE.into(), signed),
         );
     }
     o.push_str("</table></div>\n<p class=\"note\">年少人口は0-14歳、老年人口は65歳以上、割合は推計最終年。</p>\n");
@@ -156,13 +162,13 @@ pub fn render(
             &mut o,
             "chart-trajectories",
             svg,
-            "総人口の推移: シナリオ（実線）、社人研推計（破線）、目標人口（×）",
+            "総人口の推移: シナリオ（実線）、社人研推計（破線と○）、その延長の公表値（□）、目標人口（×）",
         );
     }
     let cmp = comparison(runs);
-    o.push_str("<div class=\"scroll\"><table>\n<tr><th>区分</th>");
+    o.push_str("<div class=\"scroll\"><table class=\"wide\">\n<tr><th>区分</th>");
     for y in &cmp.years {
-        let _ = write!(o, "<th>{y}年</th>");
+        let _ = write!(o, "<th class=\"y\">{y}年</th>");
     }
     o.push_str("</tr>\n");
     for row in &cmp.rows {
@@ -189,12 +195,12 @@ pub fn render(
         for g in &gaps {
             let _ = writeln!(
                 o,
-                "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{:+.1}%</td></tr>",
+                "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
                 escape(&g.title),
                 persons(g.total),
                 persons(g.target),
                 signed(g.gap),
-                100.0 * g.percent
+                crate::output::numbers::signed_share(g.percent)
             );
         }
         o.push_str("</table>\n");
@@ -204,12 +210,7 @@ pub fn render(
     // 3. Pyramids.
     o.push_str("<h2>3. 人口ピラミッド</h2>\n");
     if let Some(svg) = chart("pyramid.svg") {
-        figure(
-            &mut o,
-            "chart-pyramid",
-            svg,
-            "男女・5歳階級別人口。1つ目のシナリオを塗り、2つ目を枠で重ねて表示",
-        );
+        figure(&mut o, "chart-pyramid", svg, &super::pyramid_caption(runs));
     }
 
     // 4. Age structure.
@@ -220,7 +221,7 @@ pub fn render(
     for r in runs {
         let _ = writeln!(
             o,
-            "<h3>{}</h3>\n<div class=\"scroll\"><table>\n<tr><th>年</th><th>総人口</th><th>男</th><th>女</th><th>0-14歳</th><th>割合</th><th>15-64歳</th><th>割合</th><th>65歳以上</th><th>割合</th><th>75歳以上</th><th>割合</th></tr>",
+            "<h3>{}</h3>\n<div class=\"scroll\"><table class=\"wide\">\n<tr><th>年</th><th>総人口</th><th>男</th><th>女</th><th>0-14歳</th><th>割合</th><th>15-64歳</th><th>割合</th><th>65歳以上</th><th>割合</th><th>75歳以上</th><th>割合</th></tr>",
             escape(&r.scenario.title)
         );
         for y in indicators(&r.projection) {
@@ -282,29 +283,31 @@ pub fn render(
     }
 
     // 6. Assumptions and sources.
-    o.push_str("<h2>6. 推計の仮定と出典</h2>\n<dl>\n");
+    o.push_str("<h2>6. 推計の仮定と出典</h2>\n");
     for r in runs {
         let s = &r.scenario;
         let _ = writeln!(
             o,
-            "<dt>{}（{}）</dt><dd>基準人口: {}。出生: {}。推計期間: {}–{}年。{}</dd>",
+            "<h3>{}（{}）</h3>\n<table class=\"assumptions\">",
             escape(&s.title),
             escape(
                 &s.path
                     .file_name()
                     .map_or(String::new(), |n| n.to_string_lossy().into_owned())
-            ),
-            escape(&s.base_label),
-            match s.model.fertility {
-                crate::engine::FertilityMethod::Cwr => "子ども女性比（社人研の市区町村推計の方法）",
-                crate::engine::FertilityMethod::Asfr => "年齢別出生率",
-            },
-            s.model.base_year,
-            s.model.horizon(),
-            s.description.as_deref().map(escape).unwrap_or_default()
+            )
         );
+        for line in super::assumptions::lines(r, review) {
+            let _ = writeln!(
+                o,
+                "<tr><th>{}</th><td>{}</td></tr>",
+                line.what,
+                escape(&line.text)
+            );
+        }
+        o.push_str("</table>\n");
     }
-    o.push_str("</dl>\n");
+    o.push_str("<p class=\"note\">出典に挙げたデータパックのファイルの内容は次のとおり。</p>\n");
+
     if let Some(pack) = pack {
         let _ = writeln!(
             o,
@@ -386,7 +389,7 @@ fn impact_section(o: &mut String, runs: &[Run]) {
     let bands = |b: &[f64]| {
         let mut s = format!("1: {}%未満", b[0]);
         for (k, w) in b.windows(2).enumerate() {
-            s.push_str(&format!("、{}: {}〜{}%", k + 2, w[0], w[1]));
+            s.push_str(&format!("、{}: {}～{}%", k + 2, w[0], w[1]));
         }
         s.push_str(&format!("、{}: {}%以上", b.len() + 1, b[b.len() - 1]));
         s
@@ -412,7 +415,7 @@ fn kpi_section(o: &mut String, review: &Review, svg: Option<&str>) {
             &s.source
                 .covers
                 .clone()
-                .unwrap_or_else(|| format!("{}–{}年度", s.period.0, s.period.1))
+                .unwrap_or_else(|| format!("{}～{}年度", s.period.0, s.period.1))
         ),
         escape(&s.source.title),
         escape(&s.source.publisher)
@@ -429,7 +432,7 @@ fn kpi_section(o: &mut String, review: &Review, svg: Option<&str>) {
     let share = |n: usize, of: usize| {
         s.rule
             .share_percent(n, of)
-            .map_or("—".into(), |p| format!("{p}%"))
+            .map_or(NO_FIGURE.into(), |p| format!("{p}%"))
     };
     let mut row = |label: String, t: &crate::kpi::Tally| {
         let _ = writeln!(
@@ -449,20 +452,93 @@ fn kpi_section(o: &mut String, review: &Review, svg: Option<&str>) {
         row(format!("基本目標{}", g.goal), &g.tally);
     }
     row("合計".into(), &review.total);
-    o.push_str("</table>\n<h3>重要業績評価指標(KPI)</h3>\n<div class=\"scroll\"><table>\n<tr><th>基本目標</th><th>具体的な事業</th><th>重要業績評価指標(KPI)</th><th>単位</th><th>実績値</th><th>目標値</th><th>達成率</th><th>担当課</th><th>総合評価</th></tr>\n");
-    for k in kpi_rows(review) {
+    o.push_str("</table>\n");
+    let heads = super::kpi_headers(review);
+    // The table of `jinko kpi`, laid out for A4: the project, the KPI, its unit and the
+    // department in one cell; the series label before its figures, as `jinko kpi` prints it.
+    let years = super::kpi_years(review);
+    let (base_head, actual_head, target_head) =
+        (&heads[6], &heads[7 + years.len()], &heads[8 + years.len()]);
+    let _ = write!(
+        o,
+        "<h3>重要業績評価指標(KPI)</h3>\n<div class=\"scroll\"><table class=\"kpi wide\">\n<tr><th rowspan=\"2\">基本目標</th><th rowspan=\"2\">具体的な事業・重要業績評価指標(KPI)（単位）・担当課</th><th rowspan=\"2\">{}</th><th colspan=\"{}\">実績値</th><th rowspan=\"2\">{}</th><th rowspan=\"2\">{}</th><th rowspan=\"2\">達成率</th><th rowspan=\"2\">総合評価</th></tr>\n<tr>",
+        escape(base_head),
+        years.len(),
+        escape(actual_head),
+        escape(target_head)
+    );
+    for y in &years {
+        let _ = write!(
+            o,
+            "<th class=\"y\">{}</th>",
+            crate::kpi::strategy::era_label(*y)
+        );
+    }
+    o.push_str("</tr>\n");
+    for k in super::kpi_rows(review) {
+        let n = k.series.len();
+        for (i, s) in k.series.iter().enumerate() {
+            let fig = |t: &str| match (&s.label, t.is_empty()) {
+                (Some(l), false) => format!("{} {t}", l),
+                _ => t.to_string(),
+            };
+            o.push_str("<tr>");
+            if i == 0 {
+                let _ = write!(
+                    o,
+                    "<td class=\"n\" rowspan=\"{n}\">{}</td><td class=\"name\" rowspan=\"{n}\">{}<br><b>{}</b>（{}）<br><span class=\"dept\">{}</span></td>",
+                    k.goal,
+                    escape(&k.project),
+                    escape(&k.name),
+                    escape(&k.unit),
+                    escape(&k.department),
+                );
+            }
+            let _ = write!(o, "<td class=\"n\">{}</td>", escape(&fig(&s.base.text)));
+            for c in &s.years {
+                let _ = write!(o, "<td class=\"n\">{}</td>", escape(&fig(&c.text)));
+            }
+            let _ = write!(o, "<td class=\"n\">{}</td>", escape(&fig(&s.actual.text)));
+            if i == 0 {
+                let _ = write!(
+                    o,
+                    "<td rowspan=\"{n}\">{}</td><td class=\"n\" rowspan=\"{n}\">{}</td><td class=\"g\" rowspan=\"{n}\">{}</td>",
+                    escape(&k.target.text),
+                    escape(&k.ratio_text),
+                    escape(&k.grade),
+                );
+            }
+            o.push_str("</tr>\n");
+        }
+    }
+    o.push_str("</table></div>\n");
+    goal_section(o, review);
+}
+
+/// The goal-indicator table (目標人口及び基本目標の数値目標), as the city's review lays it out.
+fn goal_section(o: &mut String, review: &Review) {
+    let rows = super::goal_rows(review);
+    if rows.is_empty() {
+        return;
+    }
+    o.push_str("<h3 id=\"goals\">目標人口及び基本目標の数値目標</h3>\n<div class=\"scroll\"><table class=\"goals\">\n<tr>");
+    for h in super::GOAL_HEADERS {
+        let _ = write!(o, "<th>{h}</th>");
+    }
+    o.push_str("</tr>\n");
+    for g in rows {
         let _ = writeln!(
             o,
-            "<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td class=\"g\">{}</td></tr>",
-            k.goal,
-            escape(&k.project),
-            escape(&k.name),
-            escape(&k.unit),
-            escape(&k.actual_text),
-            escape(&k.target_text),
-            escape(&k.ratio_text),
-            escape(&k.department),
-            escape(&k.grade),
+            "<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"g\">{}</td></tr>",
+            g.goal.map_or(String::new(), |n| n.to_string()),
+            escape(g.name.as_deref().unwrap_or("")),
+            escape(g.unit.as_deref().unwrap_or("")),
+            escape(&g.period),
+            escape(&g.ipss.text),
+            escape(&g.target.text),
+            escape(&g.actual.text),
+            escape(&g.ratio_text),
+            escape(&g.grade),
         );
     }
     o.push_str("</table></div>\n");

@@ -7,11 +7,12 @@
 //! rendered to bytes first ([`files`]), and only then written by [`write_set`], into a temporary
 //! folder that is renamed into place, so a failure leaves no half-written set.
 
+pub mod assumptions;
 pub mod html;
 pub mod xlsx;
 
 use crate::error::{Error, Result};
-use crate::kpi::{Actual, Review};
+use crate::kpi::Review;
 use crate::output::chart::build::{self, final_target, ipss_references, Run};
 use crate::output::chart::Chart;
 use crate::output::csv::{encode, CsvTable, Encoding};
@@ -162,6 +163,33 @@ pub fn gaps(runs: &[Run]) -> Vec<Gap> {
         .collect()
 }
 
+/// One series of a KPI (the only one, or 小学校 / 中学校) as the report's table shows it: every
+/// figure `jinko kpi` prints for it, as it prints them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KpiSeriesRow {
+    /// The series label (小学校), when the KPI has several series.
+    pub label: Option<String>,
+    /// The base value (基準値) as printed, empty if none.
+    pub base: Cell,
+    /// The figure of each year of the strategy ([`kpi_years`]), empty where none.
+    pub years: Vec<Cell>,
+    /// The actual compared (実績値(目標値比較)).
+    pub actual: Cell,
+    /// The series' achievement: as a share (0.85) for a percent, and as printed.
+    pub ratio: Option<f64>,
+    /// The achievement as printed (`85%`, `到達`, …).
+    pub ratio_text: String,
+}
+
+/// A figure: its value when it is a plain number (for the workbook), and its text as printed.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Cell {
+    /// The number, when the figure is one (no note, not 未実施 / 公表待ち / ―).
+    pub value: Option<f64>,
+    /// The text as `jinko kpi` prints it.
+    pub text: String,
+}
+
 /// One KPI as the report's table shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KpiRow {
@@ -175,15 +203,13 @@ pub struct KpiRow {
     pub name: String,
     /// Unit.
     pub unit: String,
-    /// The actual compared, if any.
-    pub actual: Option<f64>,
-    /// The actual as printed (a number, 未実施, 公表待ち, —).
-    pub actual_text: String,
-    /// The target.
-    pub target: f64,
-    /// The target as printed.
-    pub target_text: String,
-    /// Achievement as printed (`85%`, `到達`, …).
+    /// Decimals of its figures.
+    pub decimals: usize,
+    /// Its series, each with every figure.
+    pub series: Vec<KpiSeriesRow>,
+    /// The target: the number, when printed as one, and as printed.
+    pub target: Cell,
+    /// Achievement of the KPI (its deciding series) as printed.
     pub ratio_text: String,
     /// Department in charge.
     pub department: String,
@@ -191,66 +217,214 @@ pub struct KpiRow {
     pub grade: String,
 }
 
-/// Column headers of the KPI table (as the report's 事業一覧), for the CSV and the workbook.
-pub const KPI_HEADERS: [&str; 10] = [
-    "基本目標",
-    "ID",
-    "具体的な事業",
-    "重要業績評価指標(KPI)",
-    "単位",
-    "実績値",
-    "目標値",
-    "達成率",
-    "担当課",
-    "総合評価",
-];
+/// The fiscal years of the strategy, as the KPI table's columns (R2 … R6 for Kama).
+pub fn kpi_years(review: &Review) -> Vec<i32> {
+    review.strategy.years().collect()
+}
 
-/// The KPI rows of `review`, in Japanese.
+/// Column headers of the KPI table (as the report's 事業一覧), for the CSV and the workbook:
+/// one row per series, 区分 naming the series of a KPI that has several.
+pub fn kpi_headers(review: &Review) -> Vec<String> {
+    use crate::kpi::strategy::era_label;
+    let s = review.strategy;
+    let mut h: Vec<String> = [
+        "基本目標",
+        "ID",
+        "具体的な事業",
+        "重要業績評価指標(KPI)",
+        "単位",
+        "区分",
+    ]
+    .map(String::from)
+    .into();
+    h.push(
+        s.kpi_base_year
+            .map_or("基準値".into(), |y| format!("基準値({})", era_label(y))),
+    );
+    for y in kpi_years(review) {
+        h.push(format!("{}/実績値", era_label(y)));
+    }
+    h.push("実績値(目標値比較)".into());
+    h.push(format!("目標値({}まで)", era_label(s.period.1)));
+    for t in ["達成率", "担当課", "総合評価"] {
+        h.push(t.into());
+    }
+    h
+}
+
+fn entry_cell(e: &crate::kpi::Entry, decimals: usize) -> Cell {
+    use crate::kpi::render::entry_text;
+    Cell {
+        value: if e.note.is_none() {
+            e.actual.value()
+        } else {
+            None
+        },
+        text: entry_text(e, decimals, crate::kpi::Lang::Ja),
+    }
+}
+
+fn ratio_share(a: &crate::kpi::Assessment) -> Option<f64> {
+    match a.reached {
+        Some(_) => None,
+        None => a.percent.map(|p| p / 100.0),
+    }
+}
+
+/// The KPI rows of `review`, in Japanese, with the texts `jinko kpi` prints.
 pub fn kpi_rows(review: &Review) -> Vec<KpiRow> {
-    use crate::kpi::render::format_number;
-    use crate::kpi::{Grade, Lang};
+    use crate::kpi::render::{actual_text, format_number, grade_text, ratio_text};
+    use crate::kpi::Lang;
+    let years = kpi_years(review);
     review
         .kpis
         .iter()
         .map(|r| {
             let k = r.kpi;
-            let a = &r.assessment;
-            let actual_text = match r.actual {
-                Actual::Value(v) => format_number(v, k.decimals),
-                Actual::Missing => "—".into(),
-                Actual::NotCarriedOut => "未実施".into(),
-                Actual::Pending => "公表待ち".into(),
-            };
-            let ratio_text = match (a.reached, a.percent, r.actual) {
-                (Some(true), _, _) => "到達".into(),
-                (Some(false), _, _) => "未到達".into(),
-                (None, Some(p), _) if p.fract() == 0.0 => format!("{p:.0}%"),
-                (None, Some(p), _) => format!("{p:.1}%"),
-                (None, None, Actual::Value(_)) => ">100%".into(),
-                _ => String::new(),
-            };
+            let several = k.series.len() > 1;
+            let series = k
+                .series
+                .iter()
+                .zip(&r.series)
+                .map(|(s, res)| KpiSeriesRow {
+                    label: s
+                        .label
+                        .as_ref()
+                        .filter(|_| several)
+                        .map(|l| l.get(Lang::Ja).to_string()),
+                    base: s
+                        .base
+                        .as_ref()
+                        .map_or_else(Cell::default, |b| entry_cell(b, k.decimals)),
+                    years: years
+                        .iter()
+                        .map(|y| {
+                            s.actuals
+                                .get(y)
+                                .map_or_else(Cell::default, |e| entry_cell(e, k.decimals))
+                        })
+                        .collect(),
+                    actual: Cell {
+                        value: res.actual.value(),
+                        text: actual_text(res.actual, k.decimals, Lang::Ja),
+                    },
+                    ratio: ratio_share(&res.assessment),
+                    ratio_text: ratio_text(&res.assessment, res.actual, Lang::Ja),
+                })
+                .collect();
             KpiRow {
                 goal: k.goal,
                 id: k.id.clone(),
                 project: k.project.get(Lang::Ja).to_string(),
                 name: k.name.get(Lang::Ja).to_string(),
                 unit: k.unit.get(Lang::Ja).to_string(),
-                actual: r.actual.value(),
-                actual_text,
-                target: k.target,
-                target_text: k.target_label.as_ref().map_or_else(
-                    || format_number(k.target, k.decimals),
-                    |t| t.get(Lang::Ja).to_string(),
-                ),
-                ratio_text,
-                department: k.department.get(Lang::Ja).to_string(),
-                grade: match a.grade {
-                    Grade::Pending => "公表待ち".into(),
-                    g => g.symbol().into(),
+                decimals: k.decimals,
+                series,
+                target: match &k.target_label {
+                    Some(t) => Cell {
+                        value: None,
+                        text: t.get(Lang::Ja).to_string(),
+                    },
+                    None => Cell {
+                        value: Some(k.target),
+                        text: format_number(k.target, k.decimals),
+                    },
                 },
+                ratio_text: ratio_text(&r.assessment, r.actual, Lang::Ja),
+                department: k.department.get(Lang::Ja).to_string(),
+                grade: grade_text(r.assessment.grade, Lang::Ja).to_string(),
             }
         })
         .collect()
+}
+
+/// One line of the goal-indicator table (目標人口及び基本目標の数値目標), laid out as the city's
+/// review: the indicator's name, unit and goal on its first line only.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GoalRow {
+    /// The basic goal (empty for the target population).
+    pub goal: Option<u32>,
+    /// Indicator name, on the indicator's first line.
+    pub name: Option<String>,
+    /// Unit, on the first line.
+    pub unit: Option<String>,
+    /// Year or period, `(基準値)` added to the base.
+    pub period: String,
+    /// The IPSS projection (社人研推計値).
+    pub ipss: Cell,
+    /// The target (目標値).
+    pub target: Cell,
+    /// The actual (実績値).
+    pub actual: Cell,
+    /// Achievement: share (1.01) and as printed.
+    pub ratio: Option<f64>,
+    /// Achievement as printed.
+    pub ratio_text: String,
+    /// Grade as printed.
+    pub grade: String,
+}
+
+/// Headers of the goal-indicator table.
+pub const GOAL_HEADERS: [&str; 9] = [
+    "基本目標",
+    "指標",
+    "単位",
+    "年",
+    "社人研推計値",
+    "目標値",
+    "実績値",
+    "達成率",
+    "評価",
+];
+
+/// The goal-indicator lines of `review`, with the texts `jinko kpi` prints.
+pub fn goal_rows(review: &Review) -> Vec<GoalRow> {
+    use crate::kpi::render::{entry_text, format_number, grade_text, ratio_text};
+    use crate::kpi::Lang;
+    let mut out = Vec::new();
+    for r in &review.indicators {
+        let ind = r.indicator;
+        let d = ind.decimals;
+        let num = |v: Option<f64>| Cell {
+            value: v,
+            text: v.map_or(String::new(), |v| format_number(v, d)),
+        };
+        for (i, p) in r.points.iter().enumerate() {
+            let first = i == 0;
+            let (ratio, ratio_text, grade) = match (&p.assessment, &p.actual) {
+                (Some(a), Some(e)) => (
+                    ratio_share(a),
+                    ratio_text(a, e.actual, Lang::Ja),
+                    grade_text(a.grade, Lang::Ja).to_string(),
+                ),
+                _ => (None, String::new(), String::new()),
+            };
+            out.push(GoalRow {
+                goal: if first { r.goal } else { None },
+                name: first.then(|| ind.name.get(Lang::Ja).to_string()),
+                unit: first.then(|| ind.unit.get(Lang::Ja).to_string()),
+                period: if p.is_base {
+                    format!("{}(基準値)", p.period)
+                } else {
+                    p.period.to_string()
+                },
+                ipss: num(p.ipss),
+                target: num(p.target),
+                actual: p.actual.as_ref().map_or_else(Cell::default, |e| Cell {
+                    value: if e.note.is_none() {
+                        e.actual.value()
+                    } else {
+                        None
+                    },
+                    text: entry_text(e, d, Lang::Ja),
+                }),
+                ratio,
+                ratio_text,
+                grade,
+            });
+        }
+    }
+    out
 }
 
 /// The charts of the report, by file name, as SVG text.
@@ -267,6 +441,34 @@ pub fn charts(runs: &[Run], review: Option<&Review>) -> Result<Vec<(String, Stri
         out.push(("kpi.svg".into(), build::grades(review).svg()?));
     }
     Ok(out)
+}
+
+/// An age group as Japanese tables write it: `0-4歳`, `90歳以上`.
+pub fn age_ja(label: &str) -> String {
+    match label.strip_suffix('+') {
+        Some(n) => format!("{n}歳以上"),
+        None => format!("{label}歳"),
+    }
+}
+
+/// The caption of the pyramid chart: the scenario drawn, and the overlay only when there is
+/// one (the chart overlays the second scenario as outlines; a third and later are not drawn).
+pub fn pyramid_caption(runs: &[Run]) -> String {
+    let titles: Vec<&str> = runs.iter().map(|r| r.scenario.title.as_str()).collect();
+    match titles.as_slice() {
+        [] => String::new(),
+        [one] => format!("男女・5歳階級別人口（{one}）"),
+        [first, second, rest @ ..] => {
+            let mut s = format!("男女・5歳階級別人口。{first}を塗り、{second}を枠で重ねて表示");
+            if !rest.is_empty() {
+                s.push_str(&format!(
+                    "（3つ目以降のシナリオ{}件は表示していない）",
+                    rest.len()
+                ));
+            }
+            s
+        }
+    }
 }
 
 /// Whole persons for CSV (no separators).
@@ -297,7 +499,7 @@ pub fn csv_tables(runs: &[Run], review: Option<&Review>) -> Vec<(String, CsvTabl
                         r.scenario.title.clone(),
                         year.to_string(),
                         name.into(),
-                        label.clone(),
+                        age_ja(label),
                         format!("{:.1}", p.population[k][sex][a]),
                     ]);
                 }
@@ -335,22 +537,45 @@ pub fn csv_tables(runs: &[Run], review: Option<&Review>) -> Vec<(String, CsvTabl
     out.push(("components.csv".into(), comp));
     out.push(("comparison.csv".into(), table));
     if let Some(review) = review {
-        let mut kpi = CsvTable::new(KPI_HEADERS);
+        let mut kpi = CsvTable::new(kpi_headers(review));
         for k in kpi_rows(review) {
-            kpi.push(vec![
-                k.goal.to_string(),
-                k.id,
-                k.project,
-                k.name,
-                k.unit,
-                k.actual_text,
-                k.target_text,
-                k.ratio_text,
-                k.department,
-                k.grade,
+            for s in &k.series {
+                let mut row = vec![
+                    k.goal.to_string(),
+                    k.id.clone(),
+                    k.project.clone(),
+                    k.name.clone(),
+                    k.unit.clone(),
+                    s.label.clone().unwrap_or_default(),
+                    s.base.text.clone(),
+                ];
+                row.extend(s.years.iter().map(|c| c.text.clone()));
+                row.extend([
+                    s.actual.text.clone(),
+                    k.target.text.clone(),
+                    s.ratio_text.clone(),
+                    k.department.clone(),
+                    k.grade.clone(),
+                ]);
+                kpi.push(row);
+            }
+        }
+        let mut goals = CsvTable::new(GOAL_HEADERS);
+        for g in goal_rows(review) {
+            goals.push(vec![
+                g.goal.map_or(String::new(), |n| n.to_string()),
+                g.name.unwrap_or_default(),
+                g.unit.unwrap_or_default(),
+                g.period,
+                g.ipss.text,
+                g.target.text,
+                g.actual.text,
+                g.ratio_text,
+                g.grade,
             ]);
         }
         out.push(("kpi.csv".into(), kpi));
+        out.push(("goals.csv".into(), goals));
     }
     out
 }
@@ -361,6 +586,17 @@ pub fn files(
     runs: &[Run],
     review: Option<&Review>,
     encoding: Encoding,
+) -> Result<Vec<(String, Vec<u8>)>> {
+    files_with_png(runs, review, encoding, None)
+}
+
+/// [`files`], and with `png_dpi` each chart also as PNG at that resolution (`trajectories.png`
+/// beside `trajectories.svg`, …), rendered in Rust (see [`crate::output::chart::png`]).
+pub fn files_with_png(
+    runs: &[Run],
+    review: Option<&Review>,
+    encoding: Encoding,
+    png_dpi: Option<f64>,
 ) -> Result<Vec<(String, Vec<u8>)>> {
     if runs.is_empty() {
         return Err(Error::Invalid(
@@ -394,6 +630,22 @@ pub fn files(
             e => e,
         })?;
         out.push((name, bytes));
+    }
+    if let Some(dpi) = png_dpi {
+        crate::output::chart::png::check_dpi(dpi)?;
+        let pngs: Vec<Result<(String, Vec<u8>)>> = {
+            use rayon::prelude::*;
+            charts
+                .par_iter()
+                .map(|(name, svg)| {
+                    let png = crate::output::chart::png::svg_to_png(svg, dpi)?;
+                    Ok((name.replace(".svg", ".png"), png))
+                })
+                .collect()
+        };
+        for p in pngs {
+            out.push(p?);
+        }
     }
     for (name, svg) in charts {
         out.push((name, svg.into_bytes()));

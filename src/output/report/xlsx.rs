@@ -1,10 +1,10 @@
 //! The Excel workbook of the report (`rust_xlsxwriter`): a summary sheet (概要), the comparison
 //! with the IPSS path and the target (比較), population by year × sex × age for each scenario
-//! (人口_NAME), components per period (人口動態), and the KPI review (KPI評価, KPI集計). Headers
+//! (人口_NAME), components per period (人口動態), and the KPI review (KPI評価, KPI集計, and the goal indicators 数値目標). Headers
 //! are Japanese and frozen; persons carry the `#,##0` format and shares `0.0%`, while the cells
 //! keep full precision so that sums in Excel are exact.
 
-use super::{comparison, gaps, kpi_rows, summary, Run, KPI_HEADERS};
+use super::{comparison, gaps, goal_rows, kpi_headers, kpi_rows, summary, Cell, Run, GOAL_HEADERS};
 use crate::error::{Error, Result};
 use crate::kpi::Review;
 use crate::output::projection::indicators;
@@ -21,6 +21,7 @@ struct Formats {
     header: Format,
     persons: Format,
     share: Format,
+    ratio: Format,
 }
 
 fn formats() -> Formats {
@@ -32,6 +33,7 @@ fn formats() -> Formats {
             .set_text_wrap(),
         persons: Format::new().set_num_format("#,##0"),
         share: Format::new().set_num_format("0.0%"),
+        ratio: Format::new().set_num_format("0%"),
     }
 }
 
@@ -177,7 +179,7 @@ pub fn render(runs: &[Run], review: Option<&Review>) -> Result<Vec<u8>> {
         let ws = wb.add_worksheet();
         ws.set_name(&name).map_err(xerr)?;
         let mut heads: Vec<String> = vec!["年".into(), "男女".into(), "総数".into()];
-        heads.extend(labels.iter().map(|l| format!("{l}歳")));
+        heads.extend(labels.iter().map(|l| super::age_ja(l)));
         let refs: Vec<&str> = heads.iter().map(String::as_str).collect();
         headers(ws, &f, 0, &refs)?;
         let mut r = 1;
@@ -326,33 +328,47 @@ fn kpi_sheets(wb: &mut Workbook, f: &Formats, review: &Review) -> Result<()> {
     {
         let ws = wb.add_worksheet();
         ws.set_name("KPI評価").map_err(xerr)?;
-        headers(ws, f, 0, &KPI_HEADERS)?;
-        for (i, k) in kpi_rows(review).iter().enumerate() {
-            let r = i as u32 + 1;
-            ws.write_number(r, 0, k.goal).map_err(xerr)?;
-            ws.write_string(r, 1, &k.id).map_err(xerr)?;
-            ws.write_string(r, 2, &k.project).map_err(xerr)?;
-            ws.write_string(r, 3, &k.name).map_err(xerr)?;
-            ws.write_string(r, 4, &k.unit).map_err(xerr)?;
-            match k.actual {
-                Some(v) => ws.write_number(r, 5, v).map_err(xerr)?,
-                None => ws.write_string(r, 5, &k.actual_text).map_err(xerr)?,
-            };
-            if k.target_text
-                .chars()
-                .all(|c| c.is_ascii_digit() || ",.-".contains(c))
-            {
-                ws.write_number(r, 6, k.target).map_err(xerr)?;
-            } else {
-                ws.write_string(r, 6, &k.target_text).map_err(xerr)?;
+        let heads = kpi_headers(review);
+        let refs: Vec<&str> = heads.iter().map(String::as_str).collect();
+        headers(ws, f, 0, &refs)?;
+        let n = heads.len() as u16;
+        let mut r = 1;
+        for k in kpi_rows(review) {
+            let figures = figure_format(k.decimals);
+            for s in &k.series {
+                ws.write_number(r, 0, k.goal).map_err(xerr)?;
+                for (c, t) in [&k.id, &k.project, &k.name, &k.unit]
+                    .into_iter()
+                    .enumerate()
+                {
+                    ws.write_string(r, c as u16 + 1, t).map_err(xerr)?;
+                }
+                ws.write_string(r, 5, s.label.as_deref().unwrap_or(""))
+                    .map_err(xerr)?;
+                let mut c = 6;
+                for cell in std::iter::once(&s.base)
+                    .chain(&s.years)
+                    .chain(std::iter::once(&s.actual))
+                    .chain(std::iter::once(&k.target))
+                {
+                    write_cell(ws, r, c, cell, &figures)?;
+                    c += 1;
+                }
+                match s.ratio {
+                    Some(v) => ws.write_number_with_format(r, c, v, &f.ratio),
+                    None => ws.write_string(r, c, &s.ratio_text),
+                }
+                .map_err(xerr)?;
+                ws.write_string(r, n - 2, &k.department).map_err(xerr)?;
+                ws.write_string(r, n - 1, &k.grade).map_err(xerr)?;
+                r += 1;
             }
-            ws.write_string(r, 7, &k.ratio_text).map_err(xerr)?;
-            ws.write_string(r, 8, &k.department).map_err(xerr)?;
-            ws.write_string(r, 9, &k.grade).map_err(xerr)?;
         }
-        for (c, w) in [(0, 8), (1, 10), (2, 30), (3, 36), (4, 8), (8, 18)] {
+        for (c, w) in [(0, 8), (1, 10), (2, 30), (3, 36), (4, 8), (5, 8)] {
             ws.set_column_width(c, w).map_err(xerr)?;
         }
+        ws.set_column_width(n - 4, 24).map_err(xerr)?;
+        ws.set_column_width(n - 2, 14).map_err(xerr)?;
         ws.set_freeze_panes(1, 0).map_err(xerr)?;
     }
     let ws = wb.add_worksheet();
@@ -400,6 +416,73 @@ fn kpi_sheets(wb: &mut Workbook, f: &Formats, review: &Review) -> Result<()> {
         }
     }
     ws.set_column_width(0, 12).map_err(xerr)?;
+    ws.set_freeze_panes(1, 0).map_err(xerr)?;
+    goal_sheet(wb, f, review)
+}
+
+/// The number format of figures with `decimals` decimals: `#,##0`, `#,##0.0`, …
+fn figure_format(decimals: usize) -> Format {
+    let mut code = String::from("#,##0");
+    if decimals > 0 {
+        code.push('.');
+        code.push_str(&"0".repeat(decimals));
+    }
+    Format::new().set_num_format(code)
+}
+
+/// A figure: a number cell when it is a plain number, else its text.
+fn write_cell(ws: &mut Worksheet, r: u32, c: u16, cell: &Cell, format: &Format) -> Result<()> {
+    match cell.value {
+        Some(v) => ws.write_number_with_format(r, c, v, format),
+        None if cell.text.is_empty() => return Ok(()),
+        None => ws.write_string(r, c, &cell.text),
+    }
+    .map_err(xerr)?;
+    Ok(())
+}
+
+/// 数値目標: the target population and each goal's numeric indicator by year, as the city's
+/// review lays them out.
+fn goal_sheet(wb: &mut Workbook, f: &Formats, review: &Review) -> Result<()> {
+    let rows = goal_rows(review);
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let ws = wb.add_worksheet();
+    ws.set_name("数値目標").map_err(xerr)?;
+    headers(ws, f, 0, &GOAL_HEADERS)?;
+    let mut decimals = 0;
+    for (i, g) in rows.iter().enumerate() {
+        let r = i as u32 + 1;
+        if let Some(n) = g.goal {
+            ws.write_number(r, 0, n).map_err(xerr)?;
+        }
+        if let Some(name) = &g.name {
+            ws.write_string(r, 1, name).map_err(xerr)?;
+            decimals = review
+                .indicators
+                .iter()
+                .find(|x| x.indicator.name.get(crate::kpi::Lang::Ja) == name)
+                .map_or(0, |x| x.indicator.decimals);
+        }
+        if let Some(unit) = &g.unit {
+            ws.write_string(r, 2, unit).map_err(xerr)?;
+        }
+        ws.write_string(r, 3, &g.period).map_err(xerr)?;
+        let figures = figure_format(decimals);
+        for (c, cell) in [&g.ipss, &g.target, &g.actual].into_iter().enumerate() {
+            write_cell(ws, r, c as u16 + 4, cell, &figures)?;
+        }
+        match g.ratio {
+            Some(v) => ws.write_number_with_format(r, 7, v, &f.ratio),
+            None => ws.write_string(r, 7, &g.ratio_text),
+        }
+        .map_err(xerr)?;
+        ws.write_string(r, 8, &g.grade).map_err(xerr)?;
+    }
+    for (c, w) in [(0, 8), (1, 44), (2, 6), (3, 18), (4, 13), (5, 13), (6, 13)] {
+        ws.set_column_width(c, w).map_err(xerr)?;
+    }
     ws.set_freeze_panes(1, 0).map_err(xerr)?;
     Ok(())
 }
