@@ -156,6 +156,21 @@ pub fn relative_to(spec: &Path, name: &str) -> PathBuf {
     }
 }
 
+/// Load the scenario `name` a spec at `spec` names (relative to the spec); a missing or unreadable
+/// file is an error at the spec's `scenario` key (`at`).
+pub fn load_scenario(spec: &Path, name: &str, at: Location) -> Result<Scenario> {
+    let path = relative_to(spec, name);
+    if let Err(Error::Input { message, .. }) =
+        crate::input::check_regular(&path, crate::input::MAX_INPUT_BYTES)
+    {
+        return Err(Error::input(
+            at,
+            format!("the scenario \"{name}\" ({}): {message}", path.display()),
+        ));
+    }
+    Scenario::load(&path)
+}
+
 /// The target population in `year`: as given, or the pack's reference series `target`.
 pub fn target(scenario: &Scenario, year: i32, given: Option<f64>) -> Option<f64> {
     given.or_else(|| scenario.pack.reference_series("target").get(&year).copied())

@@ -189,7 +189,7 @@ impl Sweep {
     pub fn load(path: &Path) -> Result<Sweep> {
         let (raw, text) = crate::pack::read_toml::<RawSweep>(path)?;
         let at = |key: &str| crate::scenario::key_location(path, &text, key);
-        let scenario = Scenario::load(&spec::relative_to(path, &raw.scenario))?;
+        let scenario = spec::load_scenario(path, &raw.scenario, at("scenario"))?;
         let year = raw.year.unwrap_or(scenario.model.horizon());
         spec::year_index(&scenario, year).map_err(|e| Error::input(at("year"), e.to_string()))?;
         let mut axes = Vec::new();

@@ -268,8 +268,7 @@ fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> Error {
 
 /// Read a TOML file into a raw serde struct, reporting errors with file and line.
 pub(crate) fn read_toml<T: serde::de::DeserializeOwned>(path: &Path) -> Result<(T, String)> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    let text_nobom = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
+    let text_nobom = crate::input::read_text(path)?;
     let value = toml::from_str::<T>(&text_nobom).map_err(|e| toml_error(path, &text_nobom, &e))?;
     Ok((value, text_nobom))
 }

@@ -28,7 +28,7 @@ pub struct Row {
 impl Table {
     /// Read `path`, requiring the columns `required` and allowing `optional` ones.
     pub fn read(path: &Path, required: &[&str], optional: &[&str]) -> Result<Table> {
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let bytes = crate::input::read_bytes(path)?;
         Table::parse(path, &bytes, required, optional)
     }
 

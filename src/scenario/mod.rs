@@ -378,6 +378,7 @@ fn build(path: &Path, m: &Merged) -> Result<Scenario> {
         )
     })?;
     let horizon = raw.horizon.unwrap_or(2065);
+    crate::limits::check_horizon(base_year, horizon, m.at("horizon"), m.at("base_year"))?;
     if horizon <= base_year || (horizon - base_year) % 5 != 0 {
         return Err(Error::input(
             m.at("horizon"),
