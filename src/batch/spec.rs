@@ -114,6 +114,17 @@ impl RawValues {
         if let Some(x) = v.iter().find(|x| !x.is_finite()) {
             return Err(Error::input(at(), format!("{x}: expected finite numbers")));
         }
+        let mut sorted = v.clone();
+        sorted.sort_by(f64::total_cmp);
+        if let Some(w) = sorted.windows(2).find(|w| w[0] == w[1]) {
+            return Err(Error::input(
+                at(),
+                format!(
+                    "{} is given twice: expected each value once (a repeated value would leave a hole in the grid)",
+                    w[0]
+                ),
+            ));
+        }
         Ok(v)
     }
 }

@@ -295,6 +295,7 @@ impl Pack {
                 ),
             )
         })?;
+        check_parameters(&manifest, &text, &raw.parameters)?;
         let mut files = BTreeMap::new();
         let mut missing: Option<Error> = None;
         let mut path_of = |role: &'static str, name: &Option<String>| -> Option<PathBuf> {
@@ -305,10 +306,17 @@ impl Pack {
                     if let Some(l) = crate::scenario::key_line(&text, role) {
                         loc = loc.line(l);
                     }
+                    let what = if p.is_dir() {
+                        "is a folder"
+                    } else if p.exists() {
+                        "is not a regular file"
+                    } else {
+                        "was not found"
+                    };
                     missing = Some(Error::input(
                         loc,
                         format!(
-                            "the file \"{n}\" was not found (looked for {}): expected a CSV file in the pack folder",
+                            "the file \"{n}\" {what} (looked for {}): expected a CSV file in the pack folder",
                             p.display()
                         ),
                     ));
@@ -337,7 +345,7 @@ impl Pack {
         let projection = projection_path
             .map(|p| load_population(&p, ages))
             .transpose()?;
-        let mortality = mortality_path.map(|p| load_mortality(&p)).transpose()?;
+        let mortality = mortality_path.map(|p| load_mortality(&p, ages)).transpose()?;
         let survival = survival_path.map(|p| load_survival(&p, ages)).transpose()?;
         let fertility_cwr = cwr_path.map(|p| load_cwr(&p)).transpose()?;
         let asfr = asfr_path.map(|p| load_asfr(&p, ages)).transpose()?;
@@ -602,7 +610,7 @@ fn load_census(path: &Path, ages: AgeGroups) -> Result<BTreeMap<i32, CensusYear>
         "population",
         ages,
         AgeSet::GroupsUnknown,
-        &|t, r, f| t.non_negative(r, f),
+        &|t, r, f| t.persons(r, f),
     )?;
     Ok(by
         .map
@@ -618,7 +626,7 @@ fn load_population(path: &Path, ages: AgeGroups) -> Result<BTreeMap<i32, Cells>>
         "population",
         ages,
         AgeSet::Groups,
-        &|t, r, f| t.non_negative(r, f),
+        &|t, r, f| t.persons(r, f),
     )?;
     let mut prev: Option<i32> = None;
     for (&y, &(_, _, line)) in &by.map {
@@ -639,6 +647,12 @@ fn load_migration(path: &Path, ages: AgeGroups, value: &str) -> Result<BTreeMap<
     let check: &dyn Fn(&Table, &Row, &str) -> Result<f64> = if value == "rate" {
         &|t: &Table, r: &Row, f: &str| {
             let v = t.num(r, f)?;
+            if v > 10.0 {
+                return Err(Error::input(
+                    t.at(r, f),
+                    format!("expected a net migration rate of at most 10 (ten times the survivors), found {v}"),
+                ));
+            }
             if v < -1.0 {
                 return Err(Error::input(
                     t.at(r, f),
@@ -648,7 +662,10 @@ fn load_migration(path: &Path, ages: AgeGroups, value: &str) -> Result<BTreeMap<
             Ok(v)
         }
     } else {
-        &|t: &Table, r: &Row, f: &str| t.num(r, f)
+        &|t: &Table, r: &Row, f: &str| {
+            let m = crate::limits::MAX_PERSONS;
+            t.within(r, f, -m, m, "a number of net migrants")
+        }
     };
     let by = read_by_sex_age(path, Key::Period, value, ages, AgeSet::Destination, check)?;
     Ok(by.map.into_iter().map(|(k, (c, _, _))| (k, c)).collect())
@@ -662,7 +679,7 @@ fn parse_abridged_age(raw: &str) -> Option<(u32, bool)> {
     raw.parse().ok().map(|v| (v, false))
 }
 
-fn load_mortality(path: &Path) -> Result<BTreeMap<i32, [LifeTable; 2]>> {
+fn load_mortality(path: &Path, grid: AgeGroups) -> Result<BTreeMap<i32, [LifeTable; 2]>> {
     let table = Table::read(path, &["period", "sex", "age", "mx"], &[])?;
     // (period, sex) -> (age -> (mx, line)), open age
     /// Rates by age with their lines, the open age, and the first line.
@@ -680,7 +697,7 @@ fn load_mortality(path: &Path) -> Result<BTreeMap<i32, [LifeTable; 2]>> {
                 ),
             )
         })?;
-        let mx = table.non_negative(row, "mx")?;
+        let mx = table.within(row, "mx", 0.0, MAX_MX, "a central death rate")?;
         let e = rows
             .entry((period, sex))
             .or_insert((BTreeMap::new(), None, row.line()));
@@ -741,6 +758,7 @@ fn load_mortality(path: &Path) -> Result<BTreeMap<i32, [LifeTable; 2]>> {
         let lt = LifeTable::from_mx(sex, &ages, &mx).map_err(|e| {
             Error::input(Location::file(path).line(line).field("mx"), e.to_string())
         })?;
+        check_survival(path, &lt, grid, period, sex, &ages_map, line)?;
         out.entry(period).or_insert([None, None])[sex.index()] = Some(lt);
     }
     let mut result = BTreeMap::new();
@@ -762,6 +780,84 @@ fn load_mortality(path: &Path) -> Result<BTreeMap<i32, [LifeTable; 2]>> {
     }
     check_consecutive(path, first_line.into_iter())?;
     Ok(result)
+}
+
+/// Parameters must be finite; `tfr_base` a TFR above 0 and at most 10.
+fn check_parameters(
+    manifest: &Path,
+    text: &str,
+    parameters: &BTreeMap<String, RawParameter>,
+) -> Result<()> {
+    for (name, p) in parameters {
+        let problem = if !p.value.is_finite() {
+            Some("expected a finite number")
+        } else if name == "tfr_base" && !(p.value > 0.0 && p.value <= 10.0) {
+            Some("expected a total fertility rate above 0 and at most 10")
+        } else {
+            None
+        };
+        if let Some(expected) = problem {
+            let header = format!("[parameters.{name}]");
+            let line = text
+                .lines()
+                .position(|l| l.trim() == header)
+                .and_then(|h| {
+                    text.lines()
+                        .enumerate()
+                        .skip(h + 1)
+                        .find(|(_, l)| l.trim_start().starts_with("value"))
+                        .map(|(i, _)| i as u64 + 1)
+                });
+            let mut loc = Location::file(manifest).field(format!("parameters.{name}.value"));
+            if let Some(l) = line {
+                loc = loc.line(l);
+            }
+            return Err(Error::input(loc, format!("value = {}: {expected}", p.value)));
+        }
+    }
+    Ok(())
+}
+
+/// The largest central death rate accepted (deaths per person-year; Japan's highest in WPP 2024
+/// is 0.63, at 100+).
+const MAX_MX: f64 = 10.0;
+
+/// The survival ratios of `lt` on the grid must be probabilities: death rates that leave nobody
+/// alive before the grid's open group (q = 1) are an error at the row that does it.
+fn check_survival(
+    path: &Path,
+    lt: &LifeTable,
+    grid: AgeGroups,
+    period: i32,
+    sex: Sex,
+    rates: &BTreeMap<u32, (f64, u64)>,
+    first_line: u64,
+) -> Result<()> {
+    let Ok((ratios, birth)) = lt.survival_ratios(grid) else {
+        return Ok(()); // a table ending below the open group is reported where it is used
+    };
+    let n = grid.len();
+    let bad = ratios[..n - 1]
+        .iter()
+        .position(|r| !(0.0..=1.0).contains(r))
+        .map(|a| if a == n - 2 { format!("{}+", 5 * (n - 2)) } else { grid.label(a) })
+        .or_else(|| (!(0.0..=1.0).contains(&birth)).then(|| "birth".to_string()));
+    let Some(group) = bad else {
+        return Ok(());
+    };
+    let dead = lt.qx[..lt.qx.len() - 1].iter().position(|&q| q >= 1.0);
+    let (line, age) = match dead.map(|i| lt.x[i] as u32) {
+        Some(x) => (rates.get(&x).map_or(first_line, |r| r.1), format!("age {x}")),
+        None => (first_line, "these ages".to_string()),
+    };
+    Err(Error::input(
+        Location::file(path).line(line).field("mx"),
+        format!(
+            "the death rates of {} {sex} leave no survivors at {age} (probability of dying 1), so the survival ratio of {group} cannot be computed: expected death rates of a population that survives to {}+",
+            crate::grid::period_label(period),
+            grid.open_start()
+        ),
+    ))
 }
 
 fn load_survival(path: &Path, ages: AgeGroups) -> Result<BTreeMap<i32, SurvivalPeriod>> {
@@ -883,10 +979,10 @@ fn read_by_period<T>(
 /// A positive number of boys per girl in `field`.
 fn sex_ratio(table: &Table, row: &Row, field: &str) -> Result<f64> {
     let v = table.num(row, field)?;
-    if v <= 0.0 {
+    if !(0.5..=2.0).contains(&v) {
         return Err(Error::input(
             table.at(row, field),
-            format!("expected a positive number of boys per girl, found {v}"),
+            format!("expected a number of boys per girl from 0.5 to 2, found {v}"),
         ));
     }
     Ok(v)
@@ -894,7 +990,10 @@ fn sex_ratio(table: &Table, row: &Row, field: &str) -> Result<f64> {
 
 fn load_cwr(path: &Path) -> Result<BTreeMap<i32, (f64, f64)>> {
     read_by_period(path, &["period", "cwr", "sex_ratio_0_4"], &|t, r| {
-        Ok((t.non_negative(r, "cwr")?, sex_ratio(t, r, "sex_ratio_0_4")?))
+        Ok((
+            t.within(r, "cwr", 0.0, 5.0, "a child–woman ratio")?,
+            sex_ratio(t, r, "sex_ratio_0_4")?,
+        ))
     })
 }
 
@@ -919,7 +1018,7 @@ fn load_asfr(path: &Path, ages: AgeGroups) -> Result<BTreeMap<i32, Ages>> {
                 ))
             }
         };
-        let v = table.non_negative(row, "asfr")?;
+        let v = table.within(row, "asfr", 0.0, 1.0, "an annual birth rate per woman")?;
         let e = map
             .entry(period)
             .or_insert(([0.0; MAX_AGES], row.line(), 0));
@@ -967,7 +1066,7 @@ fn load_reference(path: &Path) -> Result<Vec<ReferencePoint>> {
         out.push(ReferencePoint {
             series,
             year: table.year(row, "year")?,
-            population: table.non_negative(row, "population")?,
+            population: table.persons(row, "population")?,
         });
     }
     Ok(out)
@@ -998,7 +1097,7 @@ fn load_margins(path: &Path, ages: AgeGroups) -> Result<BTreeMap<i32, Vec<Margin
                 )
             })?)
         };
-        let population = table.non_negative(row, "population")?;
+        let population = table.persons(row, "population")?;
         let list = out.entry(year).or_default();
         if list.iter().any(|m| m.sex == sex && m.span == span) {
             return Err(Error::input(
@@ -1041,10 +1140,10 @@ fn load_summary(path: &Path) -> Result<BTreeMap<i32, SummaryRow>> {
     for row in table.rows() {
         let year = table.year(row, "year")?;
         let r = SummaryRow {
-            total: table.non_negative(row, "total")?,
-            age_0_14: table.non_negative(row, "age_0_14")?,
-            age_15_64: table.non_negative(row, "age_15_64")?,
-            age_65_plus: table.non_negative(row, "age_65_plus")?,
+            total: table.within(row, "total", 1.0, crate::limits::MAX_PERSONS, "a total population")?,
+            age_0_14: table.persons(row, "age_0_14")?,
+            age_15_64: table.persons(row, "age_15_64")?,
+            age_65_plus: table.persons(row, "age_65_plus")?,
         };
         if out.insert(year, r).is_some() {
             return Err(Error::input(
