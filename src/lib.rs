@@ -10,6 +10,7 @@
 
 pub mod backtest;
 pub mod batch;
+pub mod checks;
 pub mod cli;
 pub mod compare;
 pub mod engine;

@@ -102,7 +102,10 @@ impl Unknown {
     pub fn total(&self, s: &Scenario, x: f64, y: usize) -> Result<f64> {
         let model = self.model(s, x)?;
         let p = project(&model, &s.base)?;
-        crate::limits::finite(&|| format!("the total with {} = {x}", self.name()), p.total(y))
+        crate::limits::finite(
+            &|| format!("the total with {} = {x}", self.name()),
+            p.total(y),
+        )
     }
 }
 
@@ -147,7 +150,10 @@ pub fn solve(
             "bounds {lo} … {hi}: expected finite numbers with min < max"
         )));
     }
-    crate::limits::target(target, crate::Location::file("command line").field("--target"))?;
+    crate::limits::target(
+        target,
+        crate::Location::file("command line").field("--target"),
+    )?;
     let f = |x: f64| unknown.total(s, x, y).map(|t| t - target);
     let (flo, fhi) = (f(lo)?, f(hi)?);
     let name = unknown.name();

@@ -462,10 +462,16 @@ impl Sweep {
         let ys = engine.years();
         for v in &variants {
             for (t, total) in v.totals.iter().enumerate() {
-                crate::limits::finite(&|| format!("the total of variant {} in {}", v.id, ys[t]), *total)?;
+                crate::limits::finite(
+                    &|| format!("the total of variant {} in {}", v.id, ys[t]),
+                    *total,
+                )?;
             }
             for (name, x) in &v.indicators {
-                crate::limits::finite(&|| format!("{name} of variant {} in {}", v.id, self.year), *x)?;
+                crate::limits::finite(
+                    &|| format!("{name} of variant {} in {}", v.id, self.year),
+                    *x,
+                )?;
             }
         }
         let grids = match self.grid {

@@ -54,7 +54,9 @@ pub fn read_variants(path: &Path, scenario: &Scenario) -> Result<Vec<Variant>> {
         if let Some(first) = ids.insert(id, row.line()) {
             return Err(Error::input(
                 table.at(row, "id"),
-                format!("duplicate id \"{id}\" (first on line {first}): expected each variant once"),
+                format!(
+                    "duplicate id \"{id}\" (first on line {first}): expected each variant once"
+                ),
             ));
         }
         let mut vals = [1.0; 3];
@@ -110,7 +112,9 @@ pub fn run(
     let n = variants.len() as f64;
     let per_variant = if full {
         // Populations, and the long CSV (two sexes × every age group a line of about 40 bytes).
-        years * (std::mem::size_of::<Cells>() as f64 + 2.0 * 2.0 * 40.0 * scenario.model.ages.len() as f64)
+        years
+            * (std::mem::size_of::<Cells>() as f64
+                + 2.0 * 2.0 * 40.0 * scenario.model.ages.len() as f64)
     } else {
         years * 8.0 + 2.0 * 20.0 * (years + 1.0)
     };

@@ -80,6 +80,21 @@ pub fn run(args: &McArgs) -> crate::Result<()> {
     if result.clamped_draws > 0 {
         eprintln!("{}", result.clamped_warning());
     }
+    let rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(mc.seed);
+    let s = &mc.scenario;
+    let clamped = super::with_threads(args.threads, || {
+        Ok(crate::batch::clamps::count(
+            &s.model,
+            &s.base,
+            mc.trajectories,
+            |i, m| {
+                mc.draw(&rng, i, m);
+            },
+        ))
+    })?;
+    if let Some(w) = crate::batch::clamps::warning(clamped, mc.trajectories, "trajectories") {
+        eprintln!("{w}");
+    }
     let text = match args.format {
         McFormat::Table => result.table(),
         McFormat::Csv => result.csv(),

@@ -130,7 +130,13 @@ fn setup(c: &Common) -> Result<(Scenario, f64, i32, usize)> {
 }
 
 /// An error unless `flag`'s value `v` lies in `lo..=hi`.
-fn in_range<T: PartialOrd + std::fmt::Display + Copy>(flag: &str, v: T, lo: T, hi: T, what: &str) -> Result<T> {
+fn in_range<T: PartialOrd + std::fmt::Display + Copy>(
+    flag: &str,
+    v: T,
+    lo: T,
+    hi: T,
+    what: &str,
+) -> Result<T> {
     if !(v >= lo && v <= hi) {
         return Err(Error::input(
             crate::Location::file("command line").field(flag),
@@ -165,7 +171,13 @@ pub fn run(args: &SolveArgs) -> Result<()> {
             let bounds = bracket(common, (0.0, 2.0), -m, m, "a migration multiplier")?;
             in_range("--from", from.unwrap_or(first), base, horizon - 5, "a year")?;
             in_range("--by", *by, from.unwrap_or(first) + 1, horizon, "a year")?;
-            in_range("--migration-from", migration_from.unwrap_or(first), base, horizon - 5, "a year")?;
+            in_range(
+                "--migration-from",
+                migration_from.unwrap_or(first),
+                base,
+                horizon - 5,
+                "a year",
+            )?;
             let tfrs = spec::parse_values(tfr).map_err(|e| Error::Invalid(format!("--tfr {e}")))?;
             let points = frontier(
                 &s,
@@ -215,7 +227,13 @@ pub fn run(args: &SolveArgs) -> Result<()> {
         SolveCommand::Migration { common, from } => {
             let (s, target, year, y) = setup(common)?;
             let from = from.unwrap_or(s.model.base_year + 5);
-            in_range("--from", from, s.model.base_year, s.model.horizon() - 5, "a year")?;
+            in_range(
+                "--from",
+                from,
+                s.model.base_year,
+                s.model.horizon() - 5,
+                "a year",
+            )?;
             let m = crate::limits::MAX_MULTIPLIER;
             let b = bracket(common, (0.0, 2.0), -m, m, "a migration multiplier")?;
             (common, Unknown::Migration { from }, b, s, target, year, y)

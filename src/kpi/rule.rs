@@ -268,11 +268,19 @@ pub fn achievement_ratio(actual: f64, target: f64, direction: Direction) -> Resu
     } else {
         (actual, target, direction)
     };
-    Ok(match direction {
+    let ratio = match direction {
         Direction::More => Some(a / t),
         Direction::Less if a > 0.0 => Some(t / a),
         Direction::Less => None,
-    })
+    };
+    if let Some(r) = ratio {
+        if !r.is_finite() {
+            return Err(Error::Invalid(format!(
+                "actual {actual} against target {target}: the ratio is {r}; expected figures whose ratio is a finite number"
+            )));
+        }
+    }
+    Ok(ratio)
 }
 
 /// Grade `actual` against `target` (see [`assess`] for the ratio and percent too).

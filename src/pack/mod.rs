@@ -345,7 +345,9 @@ impl Pack {
         let projection = projection_path
             .map(|p| load_population(&p, ages))
             .transpose()?;
-        let mortality = mortality_path.map(|p| load_mortality(&p, ages)).transpose()?;
+        let mortality = mortality_path
+            .map(|p| load_mortality(&p, ages))
+            .transpose()?;
         let survival = survival_path.map(|p| load_survival(&p, ages)).transpose()?;
         let fertility_cwr = cwr_path.map(|p| load_cwr(&p)).transpose()?;
         let asfr = asfr_path.map(|p| load_asfr(&p, ages)).transpose()?;
@@ -397,6 +399,33 @@ impl Pack {
             .get(role)
             .cloned()
             .unwrap_or_else(|| self.dir.join(MANIFEST))
+    }
+
+    /// The location of the row of the file with `role` whose fields equal `keys` (read again: for
+    /// messages only), e.g. `("year", "2015"), ("sex", "male"), ("age", "0-4")`.
+    pub fn row_at(&self, role: &str, keys: &[(&str, &str)], field: &str) -> Location {
+        let path = self.file(role);
+        let line = (|| {
+            let text = crate::input::read_text(&path).ok()?;
+            let mut lines = text.lines().enumerate();
+            let (_, header) = lines.find(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))?;
+            let cols: Vec<&str> = header.split(',').map(str::trim).collect();
+            let idx: Vec<(usize, &str)> = keys
+                .iter()
+                .map(|(k, v)| cols.iter().position(|c| c == k).map(|i| (i, *v)))
+                .collect::<Option<_>>()?;
+            lines
+                .find(|(_, l)| {
+                    let f: Vec<&str> = l.split(',').map(str::trim).collect();
+                    idx.iter().all(|&(i, v)| f.get(i) == Some(&v))
+                })
+                .map(|(i, _)| i as u64 + 1)
+        })();
+        let loc = Location::file(&path).field(field);
+        match line {
+            Some(l) => loc.line(l),
+            None => loc,
+        }
     }
 
     /// The official path: the pack's published projection totals, with the years only the
@@ -798,21 +827,21 @@ fn check_parameters(
         };
         if let Some(expected) = problem {
             let header = format!("[parameters.{name}]");
-            let line = text
-                .lines()
-                .position(|l| l.trim() == header)
-                .and_then(|h| {
-                    text.lines()
-                        .enumerate()
-                        .skip(h + 1)
-                        .find(|(_, l)| l.trim_start().starts_with("value"))
-                        .map(|(i, _)| i as u64 + 1)
-                });
+            let line = text.lines().position(|l| l.trim() == header).and_then(|h| {
+                text.lines()
+                    .enumerate()
+                    .skip(h + 1)
+                    .find(|(_, l)| l.trim_start().starts_with("value"))
+                    .map(|(i, _)| i as u64 + 1)
+            });
             let mut loc = Location::file(manifest).field(format!("parameters.{name}.value"));
             if let Some(l) = line {
                 loc = loc.line(l);
             }
-            return Err(Error::input(loc, format!("value = {}: {expected}", p.value)));
+            return Err(Error::input(
+                loc,
+                format!("value = {}: {expected}", p.value),
+            ));
         }
     }
     Ok(())
@@ -840,14 +869,23 @@ fn check_survival(
     let bad = ratios[..n - 1]
         .iter()
         .position(|r| !(0.0..=1.0).contains(r))
-        .map(|a| if a == n - 2 { format!("{}+", 5 * (n - 2)) } else { grid.label(a) })
+        .map(|a| {
+            if a == n - 2 {
+                format!("{}+", 5 * (n - 2))
+            } else {
+                grid.label(a)
+            }
+        })
         .or_else(|| (!(0.0..=1.0).contains(&birth)).then(|| "birth".to_string()));
     let Some(group) = bad else {
         return Ok(());
     };
     let dead = lt.qx[..lt.qx.len() - 1].iter().position(|&q| q >= 1.0);
     let (line, age) = match dead.map(|i| lt.x[i] as u32) {
-        Some(x) => (rates.get(&x).map_or(first_line, |r| r.1), format!("age {x}")),
+        Some(x) => (
+            rates.get(&x).map_or(first_line, |r| r.1),
+            format!("age {x}"),
+        ),
         None => (first_line, "these ages".to_string()),
     };
     Err(Error::input(
@@ -1066,7 +1104,13 @@ fn load_reference(path: &Path) -> Result<Vec<ReferencePoint>> {
         out.push(ReferencePoint {
             series,
             year: table.year(row, "year")?,
-            population: table.persons(row, "population")?,
+            population: table.within(
+                row,
+                "population",
+                1.0,
+                crate::limits::MAX_PERSONS,
+                "a population",
+            )?,
         });
     }
     Ok(out)
@@ -1140,7 +1184,13 @@ fn load_summary(path: &Path) -> Result<BTreeMap<i32, SummaryRow>> {
     for row in table.rows() {
         let year = table.year(row, "year")?;
         let r = SummaryRow {
-            total: table.within(row, "total", 1.0, crate::limits::MAX_PERSONS, "a total population")?,
+            total: table.within(
+                row,
+                "total",
+                1.0,
+                crate::limits::MAX_PERSONS,
+                "a total population",
+            )?,
             age_0_14: table.persons(row, "age_0_14")?,
             age_15_64: table.persons(row, "age_15_64")?,
             age_65_plus: table.persons(row, "age_65_plus")?,

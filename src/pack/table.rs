@@ -213,7 +213,13 @@ impl Table {
     /// A number of persons in `field`: 0 or more, at most [`crate::limits::MAX_PERSONS`].
     pub fn persons(&self, row: &Row, field: &str) -> Result<f64> {
         self.non_negative(row, field)?;
-        self.within(row, field, 0.0, crate::limits::MAX_PERSONS, "a number of persons")
+        self.within(
+            row,
+            field,
+            0.0,
+            crate::limits::MAX_PERSONS,
+            "a number of persons",
+        )
     }
 
     /// A number from 0 to 1 in `field` (a probability or ratio).

@@ -276,7 +276,9 @@ impl Scenario {
 
     /// Project this scenario.
     pub fn project(&self) -> Result<crate::engine::Projection> {
-        crate::engine::project(&self.model, &self.base)
+        let p = crate::engine::project(&self.model, &self.base)?;
+        crate::checks::finite_projection(&p)?;
+        Ok(p)
     }
 
     /// The scenario's total fertility rate in `year`: its TFR path where it sets one, else the
@@ -718,13 +720,13 @@ fn build(path: &Path, m: &Merged) -> Result<Scenario> {
                 "net migration {} set to {target}: migration multiplier {solved:.6} on the derived rates",
                 period_label(year)
             ));
+            model.validate().map_err(|e| {
+                Error::input(
+                    m.at("migration.net_migration"),
+                    format!("{year} = {target} cannot be reached: the migration multiplier it needs ({solved:.6}) makes the assumptions impossible ({e})"),
+                )
+            })?;
         }
-        model.validate().map_err(|e| {
-            Error::input(
-                Location::file(path),
-                format!("the assumptions are not valid: {e}"),
-            )
-        })?;
     }
 
     let name = path
@@ -1018,12 +1020,14 @@ fn period_from_projection(
     let (Some(p0), Some(p1)) = (proj.get(&start), proj.get(&(start + 5))) else {
         return Ok(None);
     };
+    crate::checks::projection_cells(pack, start, p0, p1)?;
     let observed = observed_ratios(pack.ages, start, p0, p1)?;
     let Some((surv, birth)) = survival(pack, start, survival_source)? else {
-        return Err(Error::Invalid(format!(
-            "the pack has no survival for {} (needed to split the cohort change ratios into survival and migration)",
-            period_label(start)
-        )));
+        let role = match survival_source {
+            SurvivalSource::LifeTable => "mortality",
+            SurvivalSource::File => "survival",
+        };
+        return Err(crate::checks::no_survival(pack, start, role));
     };
     Ok(Some(Period {
         start,
