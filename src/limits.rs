@@ -38,7 +38,10 @@ pub fn target(v: f64, at: Location) -> Result<f64> {
     if !(v > 0.0 && v <= MAX_PERSONS) {
         return Err(Error::input(
             at,
-            format!("target {v}: expected a population above 0 and at most {MAX_PERSONS:e}"),
+            format!(
+                "target {}: expected a population above 0 and at most {MAX_PERSONS:e}",
+                show(v)
+            ),
         ));
     }
     Ok(v)
@@ -157,6 +160,16 @@ pub fn check_memory(what: &str, bytes: f64, at: Location) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// `v` for messages: plain for ordinary numbers, in exponent form for very large or very small
+/// ones (`1e308`, not 309 digits; `1e10`).
+pub fn show(v: f64) -> String {
+    if v != 0.0 && v.is_finite() && !(1e-6..1e9).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
 }
 
 /// An error unless `v` is finite: `what` names the number, `hint` what to change.

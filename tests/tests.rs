@@ -8,6 +8,7 @@ mod batch;
 mod cli;
 mod compare;
 mod evaluate;
+mod hardening;
 mod kama;
 mod kpi;
 mod output;

@@ -72,13 +72,17 @@ impl RawValues {
                                 format!("step = {step}: expected a positive step"),
                             ));
                         }
-                        let count = ((r.to - r.from) / step + 1e-9).floor() as usize + 1;
-                        if count > MAX_VALUES {
+                        let steps = ((r.to - r.from) / step + 1e-9).floor();
+                        if !(steps < MAX_VALUES as f64) {
                             return Err(Error::input(
                                 at(),
-                                format!("the range has {count} values: expected at most {MAX_VALUES}"),
+                                format!(
+                                    "the range has {} values: expected at most {MAX_VALUES}",
+                                    crate::limits::show(steps + 1.0)
+                                ),
                             ));
                         }
+                        let count = steps as usize + 1;
                         (0..count).map(|i| tidy(r.from + i as f64 * step)).collect()
                     }
                     (None, Some(n)) => {

@@ -149,7 +149,8 @@ pub fn multiplier_problem(name: &str, v: f64) -> Option<String> {
     let bound = crate::limits::MAX_MULTIPLIER;
     if v.abs() > bound {
         return Some(format!(
-            "{name} = {v}: expected a multiplier from {} to {bound}",
+            "{name} = {}: expected a multiplier from {} to {bound}",
+            crate::limits::show(v),
             if name == "mig_mult" { -bound } else { 0.0 }
         ));
     }

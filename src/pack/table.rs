@@ -192,7 +192,10 @@ impl Table {
         if v < 0.0 {
             return Err(Error::input(
                 self.at(row, field),
-                format!("expected a number of 0 or more, found {v}"),
+                format!(
+                    "expected a number of 0 or more, found {}",
+                    crate::limits::show(v)
+                ),
             ));
         }
         Ok(v)
@@ -204,7 +207,12 @@ impl Table {
         if !(lo..=hi).contains(&v) {
             return Err(Error::input(
                 self.at(row, field),
-                format!("expected {what} from {lo} to {hi}, found {v}"),
+                format!(
+                    "expected {what} from {} to {}, found {}",
+                    crate::limits::show(lo),
+                    crate::limits::show(hi),
+                    crate::limits::show(v)
+                ),
             ));
         }
         Ok(v)
@@ -228,7 +236,10 @@ impl Table {
         if !(0.0..=1.0).contains(&v) {
             return Err(Error::input(
                 self.at(row, field),
-                format!("expected a value from 0 to 1, found {v}"),
+                format!(
+                    "expected a value from 0 to 1, found {}",
+                    crate::limits::show(v)
+                ),
             ));
         }
         Ok(v)
