@@ -24,7 +24,7 @@ pub fn projection_cells(pack: &Pack, start: i32, p0: &Cells, p1: &Cells) -> Resu
             } else {
                 (p0[s][a], ages.label(a))
             };
-            if !(v > 0.0) {
+            if v.is_nan() || v <= 0.0 {
                 let label = ages.label(a);
                 return Err(Error::input(
                     pack.row_at(

@@ -149,7 +149,7 @@ fn gib(b: f64) -> String {
 /// Stop with an error at `at` if `what` needs more than the memory budget (`bytes` estimated).
 pub fn check_memory(what: &str, bytes: f64, at: Location) -> Result<()> {
     let budget = memory_budget()?;
-    if !(bytes <= budget as f64) {
+    if bytes.is_nan() || bytes > budget as f64 {
         return Err(Error::input(
             at,
             format!(

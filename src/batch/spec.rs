@@ -73,7 +73,7 @@ impl RawValues {
                             ));
                         }
                         let steps = ((r.to - r.from) / step + 1e-9).floor();
-                        if !(steps < MAX_VALUES as f64) {
+                        if steps.is_nan() || steps >= MAX_VALUES as f64 {
                             return Err(Error::input(
                                 at(),
                                 format!(

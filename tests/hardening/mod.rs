@@ -291,7 +291,7 @@ fn toml_not_utf8_is_exit_2_with_file_and_line() {
     let pack = Pack::new();
     let p = pack.write(
         "bad.toml",
-        b"extends = \"ipss-h30.toml\"\ntitle = \"\xff\"\n".to_vec(),
+        b"extends = \"ipss-h30.toml\"\ntitle = \"\xff\"\n",
     );
     fails(&project(&p), &["bad.toml", "line 2", "UTF-8"]);
 }
@@ -302,7 +302,7 @@ fn toml_saved_as_shift_jis_is_read() {
     let (bytes, _, _) = encoding_rs::SHIFT_JIS
         .encode("extends = \"ipss-h30.toml\"\ntitle = \"嘉麻市 シフトJIS\"\n");
     assert!(std::str::from_utf8(&bytes).is_err());
-    let p = pack.write("sjis.toml", bytes.to_vec());
+    let p = pack.write("sjis.toml", &bytes);
     let r = run(&[&"project", &p, &"--format", &"json"]);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     assert!(r.stdout.contains("嘉麻市 シフトJIS"), "{}", r.stdout);
