@@ -340,6 +340,11 @@ pub fn assess(
         });
     };
     let percent = rule.ratio_rounding.apply(ratio * 100.0);
+    if !percent.is_finite() {
+        return Err(Error::Invalid(format!(
+            "actual {value} against target {target}: the percent achieved is {percent}; expected figures whose ratio is a finite number"
+        )));
+    }
     let achieved = percent >= rule.threshold * 100.0 * (1.0 - TOLERANCE);
     Ok(Assessment {
         grade: if achieved {
