@@ -198,7 +198,20 @@ fn check_projection(s: &Scenario) -> jinko::Result<Option<String>> {
             return Ok(Some(format!("total {t} = {}", p.total(t))));
         }
     }
-    let json = serde_json::to_string(&jinko::output::projection::json(s, &p)).unwrap();
+    // The TFR is `null` where no TFR is known (no tfr_base): checked as numbers, not as text.
+    for &y in &p.years {
+        if let Some(t) = s.tfr_in(y).filter(|t| !t.is_finite()) {
+            return Ok(Some(format!("TFR {t} in {y}")));
+        }
+    }
+    let mut value = jinko::output::projection::json(s, &p);
+    if let Some(a) = value
+        .get_mut("assumptions")
+        .and_then(|a| a.as_object_mut())
+    {
+        a.remove("tfr");
+    }
+    let json = serde_json::to_string(&value).unwrap();
     let csv = jinko::output::projection::csv(&p);
     let table = jinko::output::projection::table(s, &p);
     Ok(non_finite(&json)
