@@ -10,12 +10,15 @@
 
 pub mod backtest;
 pub mod batch;
+pub mod checks;
 pub mod cli;
 pub mod compare;
 pub mod engine;
 pub mod error;
 pub mod grid;
+pub mod input;
 pub mod kpi;
+pub mod limits;
 pub mod national;
 pub mod output;
 pub mod pack;

@@ -34,11 +34,8 @@ pub(crate) fn parse<T: serde::de::DeserializeOwned>(text: &str, path: &Path) -> 
 /// Read the TOML file at `path` into `T`, returning the text too (BOM removed) for later
 /// key lookups.
 pub(crate) fn read<T: serde::de::DeserializeOwned>(path: &Path) -> Result<(T, String)> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    let text = match text.strip_prefix('\u{feff}') {
-        Some(t) => t.to_string(),
-        None => text,
-    };
+    // Regular files of a bounded size only; UTF-8 or Shift_JIS, BOM removed (crate::input).
+    let text = crate::input::read_text(path)?;
     let value = parse(&text, path)?;
     Ok((value, text))
 }

@@ -9,6 +9,7 @@ mod cli;
 mod compare;
 mod council;
 mod evaluate;
+mod hardening;
 mod kama;
 mod kpi;
 mod national;

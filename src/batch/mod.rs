@@ -13,6 +13,7 @@
 //! Every study writes its result whole or not at all (the CLI uses
 //! [`write_atomic`](crate::output::atomic::write_atomic)).
 
+pub mod clamps;
 pub mod engine;
 pub mod montecarlo;
 pub mod progress;

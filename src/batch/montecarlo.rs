@@ -54,6 +54,10 @@ use std::path::{Path, PathBuf};
 /// The percentiles always reported.
 pub const DEFAULT_PERCENTILES: [f64; 7] = [2.5, 10.0, 25.0, 50.0, 75.0, 90.0, 97.5];
 
+/// The largest standard deviation of a shock (on the logarithm of the multiplier: 2 already spans
+/// a factor of 50 either way at two standard deviations).
+pub const MAX_SHOCK_SD: f64 = 2.0;
+
 /// The most trajectories one run may have.
 pub const MAX_TRAJECTORIES: usize = 100_000_000;
 
@@ -239,6 +243,13 @@ fn dist(raw: &RawDist, at: &dyn Fn(&str) -> Location) -> Result<Dist> {
                     format!("{key} = {x}: expected a finite number"),
                 ));
             }
+            let bound = crate::limits::MAX_MULTIPLIER;
+            if x.abs() > bound && !matches!(key, "alpha" | "beta") {
+                return Err(Error::input(
+                    at(key),
+                    format!("{key} = {x}: expected a number from −{bound} to {bound} (the distribution of a multiplier)"),
+                ));
+            }
         }
     }
     Ok(match raw.distribution.as_str() {
@@ -333,7 +344,7 @@ impl MonteCarlo {
     pub fn load(path: &Path) -> Result<MonteCarlo> {
         let (raw, text) = crate::tomlfile::read::<RawMc>(path)?;
         let at = |key: &str| crate::tomlfile::key_location(path, &text, key);
-        let scenario = Scenario::load(&spec::relative_to(path, &raw.scenario))?;
+        let scenario = spec::load_scenario(path, &raw.scenario, at("scenario"))?;
         let year = raw.year.unwrap_or(scenario.model.horizon());
         spec::year_index(&scenario, year).map_err(|e| Error::input(at("year"), e.to_string()))?;
         if raw.trajectories == 0 || raw.trajectories > MAX_TRAJECTORIES {
@@ -387,10 +398,13 @@ impl MonteCarlo {
                     format!("unknown shock `{name}`: expected fert, mort or mig"),
                 )
             })?;
-            if !(s.sd >= 0.0 && s.sd.is_finite()) {
+            if !(s.sd >= 0.0 && s.sd <= MAX_SHOCK_SD) {
                 return Err(Error::input(
                     at(&format!("{key}.sd")),
-                    format!("sd = {}: expected a standard deviation of 0 or more", s.sd),
+                    format!(
+                        "sd = {}: expected a standard deviation from 0 to {MAX_SHOCK_SD} (of the logarithm of the multiplier)",
+                        s.sd
+                    ),
                 ));
             }
             if !(s.rho > -1.0 && s.rho < 1.0) {
@@ -406,6 +420,9 @@ impl MonteCarlo {
                 sd: s.sd,
                 rho: s.rho,
             });
+        }
+        if let Some(t) = raw.target {
+            crate::limits::target(t, at("target"))?;
         }
         let target = spec::target(&scenario, year, raw.target);
         Ok(MonteCarlo {
@@ -467,6 +484,17 @@ impl MonteCarlo {
     /// Run every trajectory; keep their totals if `keep`.
     pub fn run(&self, keep: bool, progress: &Progress) -> Result<McResult> {
         let s = &self.scenario;
+        let ny_est = s.model.periods.len() as f64 + 1.0;
+        let n_est = self.trajectories as f64;
+        // Totals, their year-major copy, one column per thread, and the trajectories CSV.
+        let bytes = n_est * ny_est * 16.0
+            + n_est * 8.0 * crate::limits::cores() as f64
+            + if keep { n_est * ny_est * 40.0 } else { 0.0 };
+        crate::limits::check_memory(
+            &format!("{} trajectories of {} years", self.trajectories, ny_est),
+            bytes,
+            Location::file(&self.spec).field("trajectories"),
+        )?;
         let engine = BatchEngine::new(&s.model, &s.base)?;
         let base = ChaCha8Rng::seed_from_u64(self.seed);
         let clamped = std::sync::atomic::AtomicU64::new(0);
@@ -523,6 +551,15 @@ impl MonteCarlo {
         drop(blocks);
         let probability = by_year.iter().find_map(|(_, p)| *p);
         let by_year: Vec<YearPercentiles> = by_year.into_iter().map(|(y, _)| y).collect();
+        for y in &by_year {
+            crate::limits::finite(&|| format!("the mean total of {}", y.year), y.mean)?;
+            for (p, v) in self.percentiles.iter().zip(&y.values) {
+                crate::limits::finite(
+                    &|| format!("percentile {p} of the total of {}", y.year),
+                    *v,
+                )?;
+            }
+        }
         Ok(McResult {
             scenario: s.name.clone(),
             trajectories: n,
@@ -585,12 +622,18 @@ impl McResult {
             ));
         }
         if self.clamped_draws > 0 {
-            s.push_str(&format!(
-                "warning: {} draws of a fertility or mortality multiplier were below 0 and were set to 0\n",
-                self.clamped_draws
-            ));
+            s.push_str(&self.clamped_warning());
+            s.push('\n');
         }
         s
+    }
+
+    /// The warning about draws set to 0 (printed on stderr in every format, and in the table).
+    pub fn clamped_warning(&self) -> String {
+        format!(
+            "warning: {} draws of a fertility or mortality multiplier were below 0 and were set to 0",
+            self.clamped_draws
+        )
     }
 
     /// Trajectories as CSV `trajectory,total_<year>…` (if kept).

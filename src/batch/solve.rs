@@ -102,7 +102,10 @@ impl Unknown {
     pub fn total(&self, s: &Scenario, x: f64, y: usize) -> Result<f64> {
         let model = self.model(s, x)?;
         let p = project(&model, &s.base)?;
-        Ok(p.total(y))
+        crate::limits::finite(
+            &|| format!("the total with {} = {x}", self.name()),
+            p.total(y),
+        )
     }
 }
 
@@ -147,11 +150,10 @@ pub fn solve(
             "bounds {lo} … {hi}: expected finite numbers with min < max"
         )));
     }
-    if !(target.is_finite() && target > 0.0) {
-        return Err(Error::Invalid(format!(
-            "target {target}: expected a positive population"
-        )));
-    }
+    crate::limits::target(
+        target,
+        crate::Location::file("command line").field("--target"),
+    )?;
     let f = |x: f64| unknown.total(s, x, y).map(|t| t - target);
     let (flo, fhi) = (f(lo)?, f(hi)?);
     let name = unknown.name();
@@ -233,7 +235,19 @@ pub fn frontier(
     y: usize,
     bounds: (f64, f64),
 ) -> Result<Vec<FrontierPoint>> {
-    tfrs.par_iter()
+    if tfrs.len() > crate::limits::MAX_FRONTIER_POINTS {
+        return Err(Error::input(
+            crate::Location::file("command line").field("--tfr"),
+            format!(
+                "{} TFR values: expected at most {} (a coarser step)",
+                tfrs.len(),
+                crate::limits::MAX_FRONTIER_POINTS
+            ),
+        ));
+    }
+    let progress = super::progress::Progress::new(tfrs.len() as u64, "frontier", true);
+    let out = tfrs
+        .par_iter()
         .map(|&tfr| {
             let mut changed = s.clone();
             changed.model = Unknown::Tfr { from, by }.model(s, tfr)?;
@@ -247,13 +261,16 @@ pub fn frontier(
                 y,
                 bounds,
             )?;
+            progress.inc(1);
             Ok(FrontierPoint {
                 tfr,
                 migration_multiplier: sol.value,
                 total: sol.total,
             })
         })
-        .collect()
+        .collect();
+    progress.finish();
+    out
 }
 
 /// Parse a household composition `"male 30-34=1,female 30-34=1,0-4=1"`.

@@ -72,13 +72,17 @@ impl RawValues {
                                 format!("step = {step}: expected a positive step"),
                             ));
                         }
-                        let count = ((r.to - r.from) / step + 1e-9).floor() as usize + 1;
-                        if count > MAX_VALUES {
+                        let steps = ((r.to - r.from) / step + 1e-9).floor();
+                        if steps.is_nan() || steps >= MAX_VALUES as f64 {
                             return Err(Error::input(
                                 at(),
-                                format!("the range has {count} values: expected at most {MAX_VALUES}"),
+                                format!(
+                                    "the range has {} values: expected at most {MAX_VALUES}",
+                                    crate::limits::show(steps + 1.0)
+                                ),
                             ));
                         }
+                        let count = steps as usize + 1;
                         (0..count).map(|i| tidy(r.from + i as f64 * step)).collect()
                     }
                     (None, Some(n)) => {
@@ -113,6 +117,17 @@ impl RawValues {
         }
         if let Some(x) = v.iter().find(|x| !x.is_finite()) {
             return Err(Error::input(at(), format!("{x}: expected finite numbers")));
+        }
+        let mut sorted = v.clone();
+        sorted.sort_by(f64::total_cmp);
+        if let Some(w) = sorted.windows(2).find(|w| w[0] == w[1]) {
+            return Err(Error::input(
+                at(),
+                format!(
+                    "{} is given twice: expected each value once (a repeated value would leave a hole in the grid)",
+                    w[0]
+                ),
+            ));
         }
         Ok(v)
     }
@@ -163,6 +178,21 @@ pub fn relative_to(spec: &Path, name: &str) -> PathBuf {
 /// One default for every study, printed by each.
 pub fn default_migration_from(scenario: &Scenario) -> i32 {
     scenario.model.base_year + 10
+}
+
+/// Load the scenario `name` a spec at `spec` names (relative to the spec); a missing or unreadable
+/// file is an error at the spec's `scenario` key (`at`).
+pub fn load_scenario(spec: &Path, name: &str, at: Location) -> Result<Scenario> {
+    let path = relative_to(spec, name);
+    if let Err(Error::Input { message, .. }) =
+        crate::input::check_regular(&path, crate::input::MAX_INPUT_BYTES)
+    {
+        return Err(Error::input(
+            at,
+            format!("the scenario \"{name}\" ({}): {message}", path.display()),
+        ));
+    }
+    Scenario::load(&path)
 }
 
 /// The target population in `year`: as given, or the pack's reference series `target`.

@@ -189,7 +189,7 @@ impl Sweep {
     pub fn load(path: &Path) -> Result<Sweep> {
         let (raw, text) = crate::tomlfile::read::<RawSweep>(path)?;
         let at = |key: &str| crate::tomlfile::key_location(path, &text, key);
-        let scenario = Scenario::load(&spec::relative_to(path, &raw.scenario))?;
+        let scenario = spec::load_scenario(path, &raw.scenario, at("scenario"))?;
         let year = raw.year.unwrap_or(scenario.model.horizon());
         spec::year_index(&scenario, year).map_err(|e| Error::input(at("year"), e.to_string()))?;
         let mut axes = Vec::new();
@@ -255,6 +255,21 @@ impl Sweep {
                 format!("{count} combinations: expected at most {MAX_VARIANTS}"),
             ));
         }
+        if let Some(t) = raw.target {
+            crate::limits::target(t, at("target"))?;
+        }
+        // Populations of every variant and year, the variants, and the CSV (see `run`).
+        let years = scenario.model.periods.len() as f64 + 1.0;
+        let columns = axes.len() as f64 + raw.indicators.as_ref().map_or(4, |v| v.len()) as f64;
+        let per_variant = years * (std::mem::size_of::<crate::engine::Cells>() as f64 + 8.0)
+            + 96.0 * columns
+            + 40.0 * (years + columns + 2.0)
+            + 128.0;
+        crate::limits::check_memory(
+            &format!("{count} combinations of {years} years"),
+            count * per_variant,
+            at("parameters"),
+        )?;
         let grid = match &raw.grid {
             None => None,
             Some(g) => {
@@ -444,6 +459,21 @@ impl Sweep {
                 }
             })
             .collect();
+        let ys = engine.years();
+        for v in &variants {
+            for (t, total) in v.totals.iter().enumerate() {
+                crate::limits::finite(
+                    &|| format!("the total of variant {} in {}", v.id, ys[t]),
+                    *total,
+                )?;
+            }
+            for (name, x) in &v.indicators {
+                crate::limits::finite(
+                    &|| format!("{name} of variant {} in {}", v.id, self.year),
+                    *x,
+                )?;
+            }
+        }
         let grids = match self.grid {
             None => Vec::new(),
             Some((r, c)) => self.grids(r, c, &variants, y),

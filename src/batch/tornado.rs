@@ -63,10 +63,19 @@ pub fn tornado(
     let y = spec::year_index(s, year)?;
     let mut variants = vec![Multipliers::identity(k)];
     for (name, d) in deltas {
-        if !(d.is_finite() && *d > 0.0) {
-            return Err(Error::Invalid(format!(
-                "--delta {name}={d}: expected a positive amount"
-            )));
+        let most = if name == "tfr" {
+            10.0
+        } else {
+            crate::limits::MAX_MULTIPLIER - 1.0
+        };
+        if !(d.is_finite() && *d > 0.0 && *d <= most) {
+            return Err(Error::input(
+                crate::Location::file("command line").field("--delta"),
+                format!(
+                    "--delta {name}={}: expected a positive amount of at most {most}",
+                    crate::limits::show(*d)
+                ),
+            ));
         }
         for sign in [-1.0, 1.0] {
             let mut m = Multipliers::identity(k);
@@ -97,6 +106,10 @@ pub fn tornado(
     let engine = BatchEngine::new(&s.model, &s.base)?;
     let years = engine.years_len();
     let totals = engine.totals(variants.len(), |i, m| *m = variants[i].clone(), progress);
+    crate::limits::all_finite(
+        &|i| format!("the total of tornado variant {}", i / years),
+        &totals,
+    )?;
     let at = |i: usize| totals[i * years + y];
     let base_total = at(0);
     let mut bars: Vec<TornadoBar> = deltas

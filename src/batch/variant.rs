@@ -146,6 +146,14 @@ pub fn multiplier_problem(name: &str, v: f64) -> Option<String> {
     if !v.is_finite() {
         return Some(format!("{name} = {v}: expected a finite number"));
     }
+    let bound = crate::limits::MAX_MULTIPLIER;
+    if v.abs() > bound {
+        return Some(format!(
+            "{name} = {}: expected a multiplier from {} to {bound}",
+            crate::limits::show(v),
+            if name == "mig_mult" { -bound } else { 0.0 }
+        ));
+    }
     if v < 0.0 && name != "mig_mult" {
         return Some(format!(
             "{name} = {v}: expected a multiplier of 0 or more (a negative {} is impossible)",

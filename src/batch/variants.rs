@@ -41,12 +41,21 @@ pub fn read_variants(path: &Path, scenario: &Scenario) -> Result<Vec<Variant>> {
     let table = Table::read(path, &["id"], &cols)?;
     let mut out = Vec::with_capacity(table.rows().len());
     let rates = super::variant::rate_range(&scenario.model);
+    let mut ids: std::collections::HashMap<&str, u64> = std::collections::HashMap::new();
     for row in table.rows() {
         let id = table.str(row, "id");
         if id.is_empty() {
             return Err(Error::input(
                 table.at(row, "id"),
                 "the id is empty: expected a name or number for the variant",
+            ));
+        }
+        if let Some(first) = ids.insert(id, row.line()) {
+            return Err(Error::input(
+                table.at(row, "id"),
+                format!(
+                    "duplicate id \"{id}\" (first on line {first}): expected each variant once"
+                ),
             ));
         }
         let mut vals = [1.0; 3];
@@ -98,6 +107,21 @@ pub fn run(
     full: bool,
     progress: &Progress,
 ) -> Result<BatchResult> {
+    let years = scenario.model.periods.len() as f64 + 1.0;
+    let n = variants.len() as f64;
+    let per_variant = if full {
+        // Populations, and the long CSV (two sexes × every age group a line of about 40 bytes).
+        years
+            * (std::mem::size_of::<Cells>() as f64
+                + 2.0 * 2.0 * 40.0 * scenario.model.ages.len() as f64)
+    } else {
+        years * 8.0 + 2.0 * 20.0 * (years + 1.0)
+    };
+    crate::limits::check_memory(
+        &format!("{} variants of {years} years", variants.len()),
+        n * per_variant,
+        crate::Location::file("command line").field(if full { "--full" } else { "VARIANTS" }),
+    )?;
     let engine = BatchEngine::new(&scenario.model, &scenario.base)?;
     let fill = |i: usize, m: &mut Multipliers| {
         let v = &variants[i];
@@ -118,8 +142,19 @@ pub fn run(
     } else {
         (engine.totals(variants.len(), fill, progress), None)
     };
+    let years = engine.years();
+    crate::limits::all_finite(
+        &|i| {
+            format!(
+                "the total of variant \"{}\" in {}",
+                variants[i / years.len()].id,
+                years[i % years.len()]
+            )
+        },
+        &totals,
+    )?;
     Ok(BatchResult {
-        years: engine.years(),
+        years,
         ids: variants.iter().map(|v| v.id.clone()).collect(),
         totals,
         populations,

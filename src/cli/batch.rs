@@ -36,5 +36,13 @@ pub fn run(args: &BatchArgs) -> crate::Result<()> {
     let progress = Progress::new(list.len() as u64, "batch", !args.quiet);
     let result = variants::run(&scenario, &list, args.full, &progress)?;
     progress.finish();
+    let clamped =
+        crate::batch::clamps::count(&scenario.model, &scenario.base, list.len(), |i, m| {
+            let v = &list[i];
+            m.scale(v.fert_mult, v.mort_mult, v.mig_mult);
+        });
+    if let Some(w) = crate::batch::clamps::warning(clamped, list.len(), "variants") {
+        eprintln!("{w}");
+    }
     emit(&result.csv_with(args.precision), args.out.as_deref())
 }

@@ -97,12 +97,13 @@ pub(crate) fn json<T: serde::Serialize>(value: &T) -> crate::Result<String> {
     Ok(s)
 }
 
-/// Run `f` on a rayon pool of `threads` threads (or the global pool).
+/// Run `f` on a rayon pool of `threads` threads (or the global pool for none or 0), refusing more
+/// than [`crate::limits::max_threads`].
 pub(crate) fn with_threads<T: Send>(
     threads: Option<usize>,
     f: impl FnOnce() -> crate::Result<T> + Send,
 ) -> crate::Result<T> {
-    match threads {
+    match crate::limits::threads(threads)? {
         None => f(),
         Some(n) => rayon::ThreadPoolBuilder::new()
             .num_threads(n.max(1))

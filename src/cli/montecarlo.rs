@@ -5,7 +5,7 @@
 use super::project::emit;
 use crate::batch::montecarlo::MonteCarlo;
 use crate::batch::progress::Progress;
-use crate::output::atomic::write_atomic;
+use crate::output::atomic::write_all;
 use crate::output::chart::Chart;
 use std::path::PathBuf;
 
@@ -40,7 +40,7 @@ pub struct McArgs {
     /// Override the spec's seed.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Threads (default: every core). The output does not depend on it.
+    /// Threads (default or 0: every core; at most 4 per core). The output does not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
     /// Also draw the chart to this file: FILE.svg, or FILE.png.
@@ -62,10 +62,13 @@ pub fn run(args: &McArgs) -> crate::Result<()> {
     let mut mc = MonteCarlo::load(&args.spec)?;
     if let Some(n) = args.trajectories {
         if n == 0 || n > crate::batch::montecarlo::MAX_TRAJECTORIES {
-            return Err(crate::Error::Invalid(format!(
-                "--trajectories {n}: expected 1 to {}",
-                crate::batch::montecarlo::MAX_TRAJECTORIES
-            )));
+            return Err(crate::Error::input(
+                crate::Location::file("command line").field("-n"),
+                format!(
+                    "-n {n}: expected 1 to {} trajectories",
+                    crate::batch::montecarlo::MAX_TRAJECTORIES
+                ),
+            ));
         }
         mc.trajectories = n;
     }
@@ -80,12 +83,23 @@ pub fn run(args: &McArgs) -> crate::Result<()> {
         Ok(r)
     };
     let result = super::with_threads(args.threads, go)?;
-    if let (Some(path), Some(text)) = (&args.trajectories_out, result.trajectories_csv()) {
-        write_atomic(path, text.as_bytes())?;
+    if result.clamped_draws > 0 {
+        eprintln!("{}", result.clamped_warning());
     }
-    if let Some(path) = &args.chart {
-        let svg = crate::output::chart::studies::fan(&result, &mc.scenario.pack).render()?;
-        write_atomic(path, &super::chart::chart_bytes(path, svg, args.dpi)?)?;
+    let rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(mc.seed);
+    let s = &mc.scenario;
+    let clamped = super::with_threads(args.threads, || {
+        Ok(crate::batch::clamps::count(
+            &s.model,
+            &s.base,
+            mc.trajectories,
+            |i, m| {
+                mc.draw(&rng, i, m);
+            },
+        ))
+    })?;
+    if let Some(w) = crate::batch::clamps::warning(clamped, mc.trajectories, "trajectories") {
+        eprintln!("{w}");
     }
     let text = match args.format {
         McFormat::Table => {
@@ -94,5 +108,28 @@ pub fn run(args: &McArgs) -> crate::Result<()> {
         McFormat::Csv => result.csv(),
         McFormat::Json => super::json(&result)?,
     };
-    emit(&text, args.out.as_deref())
+    // Every file of the run is committed together (all or none), stdout only after.
+    let trajectories = result.trajectories_csv();
+    let chart = match &args.chart {
+        Some(path) => {
+            let svg = crate::output::chart::studies::fan(&result, &mc.scenario.pack).render()?;
+            Some(super::chart::chart_bytes(path, svg, args.dpi)?)
+        }
+        None => None,
+    };
+    let mut files: Vec<(&std::path::Path, &[u8])> = Vec::new();
+    if let (Some(path), Some(t)) = (&args.trajectories_out, &trajectories) {
+        files.push((path, t.as_bytes()));
+    }
+    if let (Some(path), Some(svg)) = (&args.chart, &chart) {
+        files.push((path, svg.as_slice()));
+    }
+    if let Some(path) = &args.out {
+        files.push((path, text.as_bytes()));
+    }
+    write_all(&files)?;
+    if args.out.is_none() {
+        emit(&text, None)?;
+    }
+    Ok(())
 }

@@ -54,6 +54,10 @@ pub fn emit(text: &str, out: Option<&std::path::Path>) -> crate::Result<()> {
 pub fn run(args: &ProjectArgs) -> crate::Result<()> {
     let scenario = Scenario::load(&args.scenario)?;
     let p = scenario.project()?;
+    // Warnings go to stderr in every format (the table and JSON carry them too).
+    for w in &p.warnings {
+        eprintln!("warning: {w}");
+    }
     let text = match args.format {
         Format::Table => projection::table_in(&scenario, &p, args.lang.into()),
         Format::Json => {

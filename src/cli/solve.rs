@@ -122,12 +122,40 @@ fn setup(c: &Common) -> Result<(Scenario, f64, i32, usize)> {
     let s = Scenario::load(&c.scenario)?;
     let year = c.year.unwrap_or(s.model.horizon());
     let y = spec::year_index(&s, year)?;
+    if let Some(t) = c.target {
+        crate::limits::target(t, crate::Location::file("command line").field("--target"))?;
+    }
     let target = spec::target(&s, year, c.target).ok_or_else(|| {
         Error::Invalid(format!(
             "no target for {year}: give --target, or a `target` series for {year} in the pack's reference file"
         ))
     })?;
     Ok((s, target, year, y))
+}
+
+/// An error unless `flag`'s value `v` lies in `lo..=hi`.
+fn in_range<T: PartialOrd + std::fmt::Display + Copy>(
+    flag: &str,
+    v: T,
+    lo: T,
+    hi: T,
+    what: &str,
+) -> Result<T> {
+    if !(v >= lo && v <= hi) {
+        return Err(Error::input(
+            crate::Location::file("command line").field(flag),
+            format!("{flag} {v}: expected {what} from {lo} to {hi}"),
+        ));
+    }
+    Ok(v)
+}
+
+/// The bracket `--min`/`--max` (defaults `d`), each inside `lo..=hi`.
+fn bracket(c: &Common, d: (f64, f64), lo: f64, hi: f64, what: &str) -> Result<(f64, f64)> {
+    Ok((
+        in_range("--min", c.min.unwrap_or(d.0), lo, hi, what)?,
+        in_range("--max", c.max.unwrap_or(d.1), lo, hi, what)?,
+    ))
 }
 
 /// Run `jinko solve`.
@@ -143,9 +171,20 @@ pub fn run(args: &SolveArgs) -> Result<()> {
         } => {
             let (s, target, year, y) = setup(common)?;
             let first = s.model.base_year + 5;
+            let (base, horizon) = (s.model.base_year, s.model.horizon());
+            let m = crate::limits::MAX_MULTIPLIER;
+            let bounds = bracket(common, (0.0, 2.0), -m, m, "a migration multiplier")?;
+            in_range("--from", from.unwrap_or(first), base, horizon - 5, "a year")?;
+            in_range("--by", *by, from.unwrap_or(first) + 1, horizon, "a year")?;
+            in_range(
+                "--migration-from",
+                migration_from.unwrap_or(spec::default_migration_from(&s)),
+                base,
+                horizon - 5,
+                "a year",
+            )?;
             let migration_from = migration_from.unwrap_or(spec::default_migration_from(&s));
             let tfr_from = from.unwrap_or(first);
-            let bounds = (common.min.unwrap_or(0.0), common.max.unwrap_or(2.0));
             let tfrs = spec::parse_values(tfr).map_err(|e| Error::Invalid(format!("--tfr {e}")))?;
             let points = frontier(
                 &s,
@@ -193,7 +232,10 @@ pub fn run(args: &SolveArgs) -> Result<()> {
         SolveCommand::Tfr { common, by, from } => {
             let (s, target, year, y) = setup(common)?;
             let from = from.unwrap_or(s.model.base_year + 5);
-            let b = (common.min.unwrap_or(0.5), common.max.unwrap_or(3.0));
+            let horizon = s.model.horizon();
+            in_range("--from", from, s.model.base_year, horizon - 5, "a year")?;
+            in_range("--by", *by, from + 1, horizon, "a year")?;
+            let b = bracket(common, (0.5, 3.0), 0.0, 10.0, "a TFR")?;
             (
                 common,
                 Unknown::Tfr { from, by: *by },
@@ -207,7 +249,15 @@ pub fn run(args: &SolveArgs) -> Result<()> {
         SolveCommand::Migration { common, from } => {
             let (s, target, year, y) = setup(common)?;
             let from = from.unwrap_or(spec::default_migration_from(&s));
-            let b = (common.min.unwrap_or(0.0), common.max.unwrap_or(2.0));
+            in_range(
+                "--from",
+                from,
+                s.model.base_year,
+                s.model.horizon() - 5,
+                "a year",
+            )?;
+            let m = crate::limits::MAX_MULTIPLIER;
+            let b = bracket(common, (0.0, 2.0), -m, m, "a migration multiplier")?;
             (common, Unknown::Migration { from }, b, s, target, year, y)
         }
         SolveCommand::Households {
@@ -228,7 +278,7 @@ pub fn run(args: &SolveArgs) -> Result<()> {
                     s.model.horizon() - 1
                 )));
             }
-            let b = (common.min.unwrap_or(0.0), common.max.unwrap_or(1000.0));
+            let b = bracket(common, (0.0, 1000.0), 0.0, 1e6, "households a year")?;
             let u = Unknown::Households {
                 from,
                 until,

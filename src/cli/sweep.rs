@@ -53,6 +53,15 @@ pub fn run(args: &SweepArgs) -> crate::Result<()> {
     let progress = Progress::new(sweep.count() as u64, "sweep", !args.quiet);
     let result = sweep.run(&progress)?;
     progress.finish();
+    let s = &sweep.scenario;
+    let clamped = crate::batch::clamps::count(&s.model, &s.base, sweep.count(), |i, m| {
+        if let Ok(x) = sweep.multipliers(&sweep.values(i)) {
+            *m = x;
+        }
+    });
+    if let Some(w) = crate::batch::clamps::warning(clamped, sweep.count(), "variants") {
+        eprintln!("{w}");
+    }
     if let Some(path) = &args.chart {
         let Some(grid) = result.grids.first() else {
             return Err(crate::Error::Invalid(

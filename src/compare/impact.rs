@@ -99,7 +99,7 @@ impl ImpactLevels {
 
     /// Read a levels file.
     pub fn load(path: &Path) -> Result<ImpactLevels> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = crate::input::read_text(path)?;
         Self::parse(&text, path)
     }
 

@@ -23,7 +23,7 @@ use std::path::Path;
 
 /// Read the actuals CSV at `path` and apply it to `strategy`.
 pub fn apply_actuals_file(strategy: &mut Strategy, path: &Path) -> Result<()> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = crate::input::read_bytes(path)?;
     apply_actuals(strategy, &bytes, path)
 }
 

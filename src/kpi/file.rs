@@ -25,6 +25,11 @@ use std::ops::Range;
 use std::path::Path;
 use toml::Spanned;
 
+/// The smallest size of a non-zero target (a ratio against a smaller one is not a grade).
+const MIN_TARGET: f64 = 1e-9;
+/// The largest size of a target.
+const MAX_TARGET: f64 = 1e15;
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawFile {
@@ -510,6 +515,13 @@ fn indicator(ctx: &Ctx, r: RawIndicator, ids: &mut BTreeSet<String>) -> Result<G
                 format!("{what}: the target for {} is zero, so actual/target has no meaning; expected a non-zero target", k.get_ref()),
             ));
         }
+        if !(t.abs() >= MIN_TARGET && t.abs() <= MAX_TARGET) {
+            return Err(ctx.err(
+                v.span(),
+                &field,
+                format!("{what}: the target for {} is {t}: expected a target of size {MIN_TARGET:e} to {MAX_TARGET:e} (actual/target must be a finite ratio)", k.get_ref()),
+            ));
+        }
         targets.insert(period_of(k, &field)?, t);
     }
     let mut actuals = BTreeMap::new();
@@ -613,6 +625,15 @@ fn kpi(
             k.target.span(),
             "target",
             format!("{what}: found {target}; expected a finite number"),
+        ));
+    }
+    if target != 0.0 && !(target.abs() >= MIN_TARGET && target.abs() <= MAX_TARGET) {
+        return Err(ctx.err(
+            k.target.span(),
+            "target",
+            format!(
+                "{what}: the target is {target}: expected a target of size {MIN_TARGET:e} to {MAX_TARGET:e} (actual/target must be a finite ratio)"
+            ),
         ));
     }
     if target == 0.0 && k.comparison != Comparison::Level {

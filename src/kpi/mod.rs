@@ -58,11 +58,11 @@ pub use strategy::{
     Entry, Goal, GoalIndicator, IndicatorKind, Kpi, Lang, Period, Series, Source, Strategy, Text,
 };
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use std::path::Path;
 
 /// Read and validate the KPI file at `path`.
 pub fn load(path: &Path) -> Result<Strategy> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let text = crate::input::read_text(path)?;
     parse(&text, path)
 }

@@ -268,11 +268,19 @@ pub fn achievement_ratio(actual: f64, target: f64, direction: Direction) -> Resu
     } else {
         (actual, target, direction)
     };
-    Ok(match direction {
+    let ratio = match direction {
         Direction::More => Some(a / t),
         Direction::Less if a > 0.0 => Some(t / a),
         Direction::Less => None,
-    })
+    };
+    if let Some(r) = ratio {
+        if !r.is_finite() {
+            return Err(Error::Invalid(format!(
+                "actual {actual} against target {target}: the ratio is {r}; expected figures whose ratio is a finite number"
+            )));
+        }
+    }
+    Ok(ratio)
 }
 
 /// Grade `actual` against `target` (see [`assess`] for the ratio and percent too).
@@ -332,6 +340,11 @@ pub fn assess(
         });
     };
     let percent = rule.ratio_rounding.apply(ratio * 100.0);
+    if !percent.is_finite() {
+        return Err(Error::Invalid(format!(
+            "actual {value} against target {target}: the percent achieved is {percent}; expected figures whose ratio is a finite number"
+        )));
+    }
     let achieved = percent >= rule.threshold * 100.0 * (1.0 - TOLERANCE);
     Ok(Assessment {
         grade: if achieved {

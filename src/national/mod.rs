@@ -321,6 +321,7 @@ impl Bundle {
         let mortality = crate::pack::parse_mortality(
             Path::new(section::MORTALITY),
             text(&s, section::MORTALITY)?.as_bytes(),
+            crate::grid::AgeGroups::JAPAN,
         )?;
         let srb =
             crate::pack::parse_srb(Path::new(section::SRB), text(&s, section::SRB)?.as_bytes())?;

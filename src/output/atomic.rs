@@ -1,30 +1,334 @@
-//! Writing output files whole or not at all: the bytes go to a temporary file beside the target,
-//! which is renamed over it only once everything is written and flushed.
+//! Writing output files whole or not at all.
+//!
+//! - One file ([`write_atomic`]) or several that belong together ([`write_all`], e.g. Monte
+//!   Carlo's `--out` and `--trajectories-out`): every file is first written completely and flushed
+//!   to a temporary file beside its target, and only then are they renamed over their targets,
+//!   one after the other (so a failure while writing leaves every target as it was).
+//! - A folder of files ([`write_set`], the report): the new set is written into a new folder
+//!   beside the target (with the target's other files linked in), which is then swapped in whole
+//!   (on Linux in one step, `renameat2(RENAME_EXCHANGE)`; elsewhere by two renames).
+//! - Targets: a symbolic link is written through (its final target is replaced); a folder, a
+//!   device, a FIFO or a socket where a file should go is refused with an error, never replaced.
+//! - Temporary files and folders are named `.NAME.jinko-tmp-PID-N` (and a folder being replaced
+//!   `.NAME.jinko-old-PID`) beside the target. A run killed before it finishes (SIGKILL) leaves
+//!   them behind; the next write to the same target removes those whose process is gone (on Linux
+//!   checked in `/proc`; elsewhere those older than a day), and puts back a folder a killed swap
+//!   had moved aside.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Location, Result};
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Write `bytes` to `path` atomically: either the complete new content is there, or the old file
-/// (or nothing) is.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+const TMP: &str = "jinko-tmp-";
+const OLD: &str = "jinko-old-";
+
+static SEQ: AtomicU64 = AtomicU64::new(0);
+
+/// The folder and file name of `path`.
+fn split(path: &Path) -> (PathBuf, String) {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
+        _ => PathBuf::from("."),
     };
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "output".to_string());
-    let tmp = dir.join(format!(".{name}.jinko-tmp-{}", std::process::id()));
-    let result = (|| -> std::io::Result<()> {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    result.map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::io(path, e)
-    })
+    (dir, name)
+}
+
+fn refuse(path: &Path, what: &str) -> Error {
+    Error::input(
+        Location::file(path),
+        format!("the output path is {what}: expected a regular file or a new file name"),
+    )
+}
+
+fn kind(ft: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_fifo() {
+            return "a FIFO";
+        }
+        if ft.is_socket() {
+            return "a socket";
+        }
+        if ft.is_block_device() || ft.is_char_device() {
+            return "a device";
+        }
+    }
+    if ft.is_dir() {
+        "a folder"
+    } else {
+        "a special file"
+    }
+}
+
+/// The real file to replace for the output `path`: `path` itself, or the final target of a
+/// symbolic link; an error for anything but a regular file or a new name.
+fn target(path: &Path, want_dir: bool) -> Result<PathBuf> {
+    let meta = match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(path.to_path_buf()),
+        Err(e) => return Err(Error::io(path, e)),
+        Ok(m) => m,
+    };
+    let (real, meta) = if meta.file_type().is_symlink() {
+        let real = std::fs::canonicalize(path).map_err(|e| {
+            refuse(
+                path,
+                &format!("a symbolic link that does not lead to a file ({e})"),
+            )
+        })?;
+        let m = std::fs::metadata(&real).map_err(|e| Error::io(path, e))?;
+        (real, m)
+    } else {
+        (path.to_path_buf(), meta)
+    };
+    let ft = meta.file_type();
+    match (want_dir, ft.is_file(), ft.is_dir()) {
+        (false, true, _) | (true, _, true) => Ok(real),
+        (true, true, _) => Err(Error::input(
+            Location::file(path),
+            "the output path is a file: expected a folder or a new folder name",
+        )),
+        _ => Err(refuse(path, kind(&ft))),
+    }
+}
+
+/// Whether process `pid` still runs: Some(answer) where the system can tell (Linux `/proc`).
+fn alive(pid: u32) -> Option<bool> {
+    let proc = Path::new("/proc");
+    if proc.join("self").exists() {
+        Some(proc.join(pid.to_string()).exists())
+    } else {
+        None
+    }
+}
+
+/// The process id in a temporary name `.NAME.jinko-tmp-PID-N` or `.NAME.jinko-old-PID`.
+fn pid_of(rest: &str) -> Option<u32> {
+    rest.split('-').next()?.parse().ok()
+}
+
+fn stale(path: &Path, pid: u32) -> bool {
+    if pid == std::process::id() {
+        return false;
+    }
+    match alive(pid) {
+        Some(a) => !a,
+        None => std::fs::symlink_metadata(path)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age.as_secs() > 86_400),
+    }
+}
+
+fn remove_any(path: &Path) {
+    let is_dir = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir());
+    let _ = if is_dir {
+        std::fs::remove_dir_all(path)
+    } else {
+        std::fs::remove_file(path)
+    };
+}
+
+/// Remove what killed runs left beside the target `dir/name`, and put back a folder a killed swap
+/// had moved aside.
+pub fn clean_stale(dir: &Path, name: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let tmp = format!(".{name}.{TMP}");
+    let old = format!(".{name}.{OLD}");
+    let mut olds = Vec::new();
+    for e in entries.flatten() {
+        let file = e.file_name().to_string_lossy().into_owned();
+        if let Some(rest) = file.strip_prefix(&tmp) {
+            if pid_of(rest).is_some_and(|p| stale(&e.path(), p)) {
+                remove_any(&e.path());
+            }
+        } else if let Some(rest) = file.strip_prefix(&old) {
+            if pid_of(rest).is_some_and(|p| stale(&e.path(), p)) {
+                olds.push(e.path());
+            }
+        }
+    }
+    let target = dir.join(name);
+    for o in olds {
+        if std::fs::symlink_metadata(&target).is_err() {
+            let _ = std::fs::rename(&o, &target);
+        } else {
+            remove_any(&o);
+        }
+    }
+}
+
+fn temp_name(dir: &Path, name: &str) -> PathBuf {
+    let n = SEQ.fetch_add(1, Ordering::Relaxed);
+    dir.join(format!(".{name}.{TMP}{}-{n}", std::process::id()))
+}
+
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// Write `bytes` to `path` atomically: either the complete new content is there, or the old file
+/// (or nothing) is.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_all(&[(path, bytes)])
+}
+
+/// Write several files that belong together: all are written completely to temporary files
+/// before any target is replaced; on an error none is.
+pub fn write_all(files: &[(&Path, &[u8])]) -> Result<()> {
+    let mut staged: Vec<(PathBuf, PathBuf, &Path)> = Vec::new();
+    let discard = |staged: &[(PathBuf, PathBuf, &Path)]| {
+        for (tmp, _, _) in staged {
+            let _ = std::fs::remove_file(tmp);
+        }
+    };
+    for (path, bytes) in files {
+        let real = match target(path, false) {
+            Ok(r) => r,
+            Err(e) => {
+                discard(&staged);
+                return Err(e);
+            }
+        };
+        let (dir, name) = split(&real);
+        clean_stale(&dir, &name);
+        let tmp = temp_name(&dir, &name);
+        let written = (|| -> std::io::Result<()> {
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&tmp)?;
+            file.write_all(bytes)?;
+            file.sync_all()
+        })();
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&tmp);
+            discard(&staged);
+            return Err(Error::io(path, e));
+        }
+        staged.push((tmp, real, path));
+    }
+    for (i, (tmp, real, path)) in staged.iter().enumerate() {
+        if let Err(e) = std::fs::rename(tmp, real) {
+            discard(&staged[i..]);
+            return Err(Error::io(path, e));
+        }
+        sync_dir(&split(real).0);
+    }
+    Ok(())
+}
+
+/// Copy `from` (a file, folder or link) to `to`, files as hard links where the system allows.
+fn link_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    let meta = std::fs::symlink_metadata(from)?;
+    if meta.is_dir() {
+        std::fs::create_dir(to)?;
+        for e in std::fs::read_dir(from)? {
+            let e = e?;
+            link_tree(&e.path(), &to.join(e.file_name()))?;
+        }
+        Ok(())
+    } else if meta.file_type().is_symlink() {
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(std::fs::read_link(from)?, to)
+        }
+        #[cfg(not(unix))]
+        {
+            std::fs::copy(from, to).map(|_| ())
+        }
+    } else {
+        std::fs::hard_link(from, to).or_else(|_| std::fs::copy(from, to).map(|_| ()))
+    }
+}
+
+/// Swap two folders in one step where the system can (Linux).
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let ca = std::ffi::CString::new(a.as_os_str().as_bytes())?;
+    let cb = std::ffi::CString::new(b.as_os_str().as_bytes())?;
+    // SAFETY: both arguments are NUL-terminated paths that live across the call; AT_FDCWD makes
+    // relative paths relative to the working directory, as std's rename does.
+    let r = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            ca.as_ptr(),
+            libc::AT_FDCWD,
+            cb.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
+    Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
+}
+
+/// Write `files` (name, bytes) as the folder `dir`, all or none: they are written into a new
+/// folder beside `dir`, into which the other entries of an existing `dir` are linked, and which
+/// then replaces `dir` whole. On an error `dir` is left as it was.
+pub fn write_set(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
+    let real = target(dir, true)?;
+    let exists = std::fs::symlink_metadata(&real).is_ok();
+    let (parent, name) = split(&real);
+    std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+    clean_stale(&parent, &name);
+    let exists = exists || std::fs::symlink_metadata(&real).is_ok();
+    let tmp = temp_name(&parent, &name);
+    let cleanup = |e: Error| {
+        let _ = std::fs::remove_dir_all(&tmp);
+        e
+    };
+    std::fs::create_dir(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    if exists {
+        let entries = std::fs::read_dir(&real).map_err(|e| cleanup(Error::io(&real, e)))?;
+        for e in entries {
+            let e = e.map_err(|e| cleanup(Error::io(&real, e)))?;
+            let file = e.file_name().to_string_lossy().into_owned();
+            if files.iter().any(|(n, _)| *n == file) || file.starts_with(&format!(".{TMP}")) {
+                continue;
+            }
+            link_tree(&e.path(), &tmp.join(e.file_name()))
+                .map_err(|err| cleanup(Error::io(e.path(), err)))?;
+        }
+    }
+    for (file, bytes) in files {
+        let path = tmp.join(file);
+        std::fs::write(&path, bytes)
+            .and_then(|()| std::fs::File::open(&path)?.sync_all())
+            .map_err(|e| cleanup(Error::io(dir.join(file), e)))?;
+    }
+    if !exists {
+        std::fs::rename(&tmp, &real).map_err(|e| cleanup(Error::io(dir, e)))?;
+    } else if exchange(&tmp, &real).is_ok() {
+        // `tmp` now holds the old set.
+        let _ = std::fs::remove_dir_all(&tmp);
+    } else {
+        let old = parent.join(format!(".{name}.{OLD}{}", std::process::id()));
+        std::fs::rename(&real, &old).map_err(|e| cleanup(Error::io(dir, e)))?;
+        if let Err(e) = std::fs::rename(&tmp, &real) {
+            let _ = std::fs::rename(&old, &real);
+            return Err(cleanup(Error::io(dir, e)));
+        }
+        let _ = std::fs::remove_dir_all(&old);
+    }
+    sync_dir(&parent);
+    Ok(())
 }

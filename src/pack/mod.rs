@@ -279,6 +279,7 @@ impl Pack {
                 ),
             )
         })?;
+        check_parameters(&manifest, &text, &raw.parameters)?;
         let mut files = BTreeMap::new();
         let mut missing: Option<Error> = None;
         let mut path_of = |role: &'static str, name: &Option<String>| -> Option<PathBuf> {
@@ -289,10 +290,17 @@ impl Pack {
                     if let Some(l) = crate::tomlfile::key_line(&text, role) {
                         loc = loc.line(l);
                     }
+                    let what = if p.is_dir() {
+                        "is a folder"
+                    } else if p.exists() {
+                        "is not a regular file"
+                    } else {
+                        "was not found"
+                    };
                     missing = Some(Error::input(
                         loc,
                         format!(
-                            "the file \"{n}\" was not found (looked for {}): expected a CSV file in the pack folder",
+                            "the file \"{n}\" {what} (looked for {}): expected a CSV file in the pack folder",
                             p.display()
                         ),
                     ));
@@ -321,7 +329,9 @@ impl Pack {
         let projection = projection_path
             .map(|p| load_population(&p, ages))
             .transpose()?;
-        let mortality = mortality_path.map(|p| load_mortality(&p)).transpose()?;
+        let mortality = mortality_path
+            .map(|p| load_mortality(&p, ages))
+            .transpose()?;
         let survival = survival_path.map(|p| load_survival(&p, ages)).transpose()?;
         let fertility_cwr = cwr_path.map(|p| load_cwr(&p)).transpose()?;
         let asfr = asfr_path.map(|p| load_asfr(&p, ages)).transpose()?;
@@ -373,6 +383,33 @@ impl Pack {
             .get(role)
             .cloned()
             .unwrap_or_else(|| self.dir.join(MANIFEST))
+    }
+
+    /// The location of the row of the file with `role` whose fields equal `keys` (read again: for
+    /// messages only), e.g. `("year", "2015"), ("sex", "male"), ("age", "0-4")`.
+    pub fn row_at(&self, role: &str, keys: &[(&str, &str)], field: &str) -> Location {
+        let path = self.file(role);
+        let line = (|| {
+            let text = crate::input::read_text(&path).ok()?;
+            let mut lines = text.lines().enumerate();
+            let (_, header) = lines.find(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))?;
+            let cols: Vec<&str> = header.split(',').map(str::trim).collect();
+            let idx: Vec<(usize, &str)> = keys
+                .iter()
+                .map(|(k, v)| cols.iter().position(|c| c == k).map(|i| (i, *v)))
+                .collect::<Option<_>>()?;
+            lines
+                .find(|(_, l)| {
+                    let f: Vec<&str> = l.split(',').map(str::trim).collect();
+                    idx.iter().all(|&(i, v)| f.get(i) == Some(&v))
+                })
+                .map(|(i, _)| i as u64 + 1)
+        })();
+        let loc = Location::file(&path).field(field);
+        match line {
+            Some(l) => loc.line(l),
+            None => loc,
+        }
     }
 
     /// The official path: the pack's published projection totals, with the years only the
@@ -586,7 +623,7 @@ fn load_census(path: &Path, ages: AgeGroups) -> Result<BTreeMap<i32, CensusYear>
         "population",
         ages,
         AgeSet::GroupsUnknown,
-        &|t, r, f| t.non_negative(r, f),
+        &|t, r, f| t.persons(r, f),
     )?;
     Ok(by
         .map
@@ -602,7 +639,7 @@ fn load_population(path: &Path, ages: AgeGroups) -> Result<BTreeMap<i32, Cells>>
         "population",
         ages,
         AgeSet::Groups,
-        &|t, r, f| t.non_negative(r, f),
+        &|t, r, f| t.persons(r, f),
     )?;
     let mut prev: Option<i32> = None;
     for (&y, &(_, _, line)) in &by.map {
@@ -623,6 +660,12 @@ fn load_migration(path: &Path, ages: AgeGroups, value: &str) -> Result<BTreeMap<
     let check: &dyn Fn(&Table, &Row, &str) -> Result<f64> = if value == "rate" {
         &|t: &Table, r: &Row, f: &str| {
             let v = t.num(r, f)?;
+            if v > 10.0 {
+                return Err(Error::input(
+                    t.at(r, f),
+                    format!("expected a net migration rate of at most 10 (ten times the survivors), found {v}"),
+                ));
+            }
             if v < -1.0 {
                 return Err(Error::input(
                     t.at(r, f),
@@ -632,7 +675,10 @@ fn load_migration(path: &Path, ages: AgeGroups, value: &str) -> Result<BTreeMap<
             Ok(v)
         }
     } else {
-        &|t: &Table, r: &Row, f: &str| t.num(r, f)
+        &|t: &Table, r: &Row, f: &str| {
+            let m = crate::limits::MAX_PERSONS;
+            t.within(r, f, -m, m, "a number of net migrants")
+        }
     };
     let by = read_by_sex_age(path, Key::Period, value, ages, AgeSet::Destination, check)?;
     Ok(by.map.into_iter().map(|(k, (c, _, _))| (k, c)).collect())
@@ -646,13 +692,17 @@ fn parse_abridged_age(raw: &str) -> Option<(u32, bool)> {
     raw.parse().ok().map(|v| (v, false))
 }
 
-fn load_mortality(path: &Path) -> Result<BTreeMap<i32, [LifeTable; 2]>> {
-    parse_mortality(path, &std::fs::read(path).map_err(|e| Error::io(path, e))?)
+fn load_mortality(path: &Path, grid: AgeGroups) -> Result<BTreeMap<i32, [LifeTable; 2]>> {
+    parse_mortality(path, &crate::input::read_bytes(path)?, grid)
 }
 
 /// Life tables by period and sex from the text of a death-rate file `period,sex,age,mx` (named
 /// `path` in messages).
-pub(crate) fn parse_mortality(path: &Path, bytes: &[u8]) -> Result<BTreeMap<i32, [LifeTable; 2]>> {
+pub(crate) fn parse_mortality(
+    path: &Path,
+    bytes: &[u8],
+    grid: AgeGroups,
+) -> Result<BTreeMap<i32, [LifeTable; 2]>> {
     let table = Table::parse(path, bytes, &["period", "sex", "age", "mx"], &[])?;
     // (period, sex) -> (age -> (mx, line)), open age
     /// Rates by age with their lines, the open age, and the first line.
@@ -670,7 +720,7 @@ pub(crate) fn parse_mortality(path: &Path, bytes: &[u8]) -> Result<BTreeMap<i32,
                 ),
             )
         })?;
-        let mx = table.non_negative(row, "mx")?;
+        let mx = table.within(row, "mx", 0.0, MAX_MX, "a central death rate")?;
         let e = rows
             .entry((period, sex))
             .or_insert((BTreeMap::new(), None, row.line()));
@@ -731,6 +781,7 @@ pub(crate) fn parse_mortality(path: &Path, bytes: &[u8]) -> Result<BTreeMap<i32,
         let lt = LifeTable::from_mx(sex, &ages, &mx).map_err(|e| {
             Error::input(Location::file(path).line(line).field("mx"), e.to_string())
         })?;
+        check_survival(path, &lt, grid, period, sex, &ages_map, line)?;
         out.entry(period).or_insert([None, None])[sex.index()] = Some(lt);
     }
     let mut result = BTreeMap::new();
@@ -752,6 +803,93 @@ pub(crate) fn parse_mortality(path: &Path, bytes: &[u8]) -> Result<BTreeMap<i32,
     }
     check_consecutive(path, first_line.into_iter())?;
     Ok(result)
+}
+
+/// Parameters must be finite; `tfr_base` a TFR above 0 and at most 10.
+fn check_parameters(
+    manifest: &Path,
+    text: &str,
+    parameters: &BTreeMap<String, RawParameter>,
+) -> Result<()> {
+    for (name, p) in parameters {
+        let problem = if !p.value.is_finite() {
+            Some("expected a finite number")
+        } else if name == "tfr_base" && !(p.value > 0.0 && p.value <= 10.0) {
+            Some("expected a total fertility rate above 0 and at most 10")
+        } else {
+            None
+        };
+        if let Some(expected) = problem {
+            let header = format!("[parameters.{name}]");
+            let line = text.lines().position(|l| l.trim() == header).and_then(|h| {
+                text.lines()
+                    .enumerate()
+                    .skip(h + 1)
+                    .find(|(_, l)| l.trim_start().starts_with("value"))
+                    .map(|(i, _)| i as u64 + 1)
+            });
+            let mut loc = Location::file(manifest).field(format!("parameters.{name}.value"));
+            if let Some(l) = line {
+                loc = loc.line(l);
+            }
+            return Err(Error::input(
+                loc,
+                format!("value = {}: {expected}", p.value),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The largest central death rate accepted (deaths per person-year; Japan's highest in WPP 2024
+/// is 0.63, at 100+).
+const MAX_MX: f64 = 10.0;
+
+/// The survival ratios of `lt` on the grid must be probabilities: death rates that leave nobody
+/// alive before the grid's open group (q = 1) are an error at the row that does it.
+fn check_survival(
+    path: &Path,
+    lt: &LifeTable,
+    grid: AgeGroups,
+    period: i32,
+    sex: Sex,
+    rates: &BTreeMap<u32, (f64, u64)>,
+    first_line: u64,
+) -> Result<()> {
+    let Ok((ratios, birth)) = lt.survival_ratios(grid) else {
+        return Ok(()); // a table ending below the open group is reported where it is used
+    };
+    let n = grid.len();
+    let bad = ratios[..n - 1]
+        .iter()
+        .position(|r| !(0.0..=1.0).contains(r))
+        .map(|a| {
+            if a == n - 2 {
+                format!("{}+", 5 * (n - 2))
+            } else {
+                grid.label(a)
+            }
+        })
+        .or_else(|| (!(0.0..=1.0).contains(&birth)).then(|| "birth".to_string()));
+    let Some(group) = bad else {
+        return Ok(());
+    };
+    let dead = lt.qx[..lt.qx.len() - 1].iter().position(|&q| q >= 1.0);
+    let (line, age) = match dead.map(|i| lt.x[i] as u32) {
+        Some(x) => (
+            rates.get(&x).map_or(first_line, |r| r.1),
+            format!("age {x}"),
+        ),
+        None => (first_line, "these ages".to_string()),
+    };
+    Err(Error::input(
+        Location::file(path).line(line).field("mx"),
+        format!(
+            "the death rates of {} {sex} leave no survivors at {age} (probability of dying 1), so the survival ratio of {group} cannot be computed: expected death rates of a population that survives to {}+",
+            crate::grid::period_label(period),
+            grid.open_start()
+        ),
+    ))
 }
 
 fn load_survival(path: &Path, ages: AgeGroups) -> Result<BTreeMap<i32, SurvivalPeriod>> {
@@ -874,27 +1012,32 @@ fn read_by_period<T>(
 /// A positive number of boys per girl in `field`.
 fn sex_ratio(table: &Table, row: &Row, field: &str) -> Result<f64> {
     let v = table.num(row, field)?;
-    if v <= 0.0 {
+    if !(0.5..=2.0).contains(&v) {
         return Err(Error::input(
             table.at(row, field),
-            format!("expected a positive number of boys per girl, found {v}"),
+            format!("expected a number of boys per girl from 0.5 to 2, found {v}"),
         ));
     }
     Ok(v)
 }
 
 fn load_cwr(path: &Path) -> Result<BTreeMap<i32, (f64, f64)>> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = crate::input::read_bytes(path)?;
     read_by_period(
         path,
         &bytes,
         &["period", "cwr", "sex_ratio_0_4"],
-        &|t, r| Ok((t.non_negative(r, "cwr")?, sex_ratio(t, r, "sex_ratio_0_4")?)),
+        &|t, r| {
+            Ok((
+                t.within(r, "cwr", 0.0, 5.0, "a child–woman ratio")?,
+                sex_ratio(t, r, "sex_ratio_0_4")?,
+            ))
+        },
     )
 }
 
 fn load_srb(path: &Path) -> Result<BTreeMap<i32, f64>> {
-    parse_srb(path, &std::fs::read(path).map_err(|e| Error::io(path, e))?)
+    parse_srb(path, &crate::input::read_bytes(path)?)
 }
 
 /// Sex ratio at birth by period from the text of a file `period,sex_ratio_at_birth`.
@@ -919,7 +1062,7 @@ fn load_asfr(path: &Path, ages: AgeGroups) -> Result<BTreeMap<i32, Ages>> {
                 ))
             }
         };
-        let v = table.non_negative(row, "asfr")?;
+        let v = table.within(row, "asfr", 0.0, 1.0, "an annual birth rate per woman")?;
         let e = map
             .entry(period)
             .or_insert(([0.0; MAX_AGES], row.line(), 0));
@@ -967,7 +1110,13 @@ fn load_reference(path: &Path) -> Result<Vec<ReferencePoint>> {
         out.push(ReferencePoint {
             series,
             year: table.year(row, "year")?,
-            population: table.non_negative(row, "population")?,
+            population: table.within(
+                row,
+                "population",
+                1.0,
+                crate::limits::MAX_PERSONS,
+                "a population",
+            )?,
         });
     }
     Ok(out)
@@ -998,7 +1147,7 @@ fn load_margins(path: &Path, ages: AgeGroups) -> Result<BTreeMap<i32, Vec<Margin
                 )
             })?)
         };
-        let population = table.non_negative(row, "population")?;
+        let population = table.persons(row, "population")?;
         let list = out.entry(year).or_default();
         if list.iter().any(|m| m.sex == sex && m.span == span) {
             return Err(Error::input(
@@ -1041,10 +1190,16 @@ fn load_summary(path: &Path) -> Result<BTreeMap<i32, SummaryRow>> {
     for row in table.rows() {
         let year = table.year(row, "year")?;
         let r = SummaryRow {
-            total: table.non_negative(row, "total")?,
-            age_0_14: table.non_negative(row, "age_0_14")?,
-            age_15_64: table.non_negative(row, "age_15_64")?,
-            age_65_plus: table.non_negative(row, "age_65_plus")?,
+            total: table.within(
+                row,
+                "total",
+                1.0,
+                crate::limits::MAX_PERSONS,
+                "a total population",
+            )?,
+            age_0_14: table.persons(row, "age_0_14")?,
+            age_15_64: table.persons(row, "age_15_64")?,
+            age_65_plus: table.persons(row, "age_65_plus")?,
         };
         if out.insert(year, r).is_some() {
             return Err(Error::input(

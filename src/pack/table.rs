@@ -28,7 +28,7 @@ pub struct Row {
 impl Table {
     /// Read `path`, requiring the columns `required` and allowing `optional` ones.
     pub fn read(path: &Path, required: &[&str], optional: &[&str]) -> Result<Table> {
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let bytes = crate::input::read_bytes(path)?;
         Table::parse(path, &bytes, required, optional)
     }
 
@@ -169,8 +169,15 @@ impl Table {
                 "the field is empty: expected a number",
             ));
         }
-        let cleaned = raw.replace(',', "");
-        match cleaned.parse::<f64>() {
+        if raw.contains(',') {
+            return Err(Error::input(
+                self.at(row, field),
+                format!(
+                    "found \"{raw}\": expected a number without thousands separators or a decimal comma (write 6420 or 6.42, not 6,420 or 6,42)"
+                ),
+            ));
+        }
+        match raw.parse::<f64>() {
             Ok(v) if v.is_finite() => Ok(v),
             _ => Err(Error::input(
                 self.at(row, field),
@@ -185,10 +192,42 @@ impl Table {
         if v < 0.0 {
             return Err(Error::input(
                 self.at(row, field),
-                format!("expected a number of 0 or more, found {v}"),
+                format!(
+                    "expected a number of 0 or more, found {}",
+                    crate::limits::show(v)
+                ),
             ));
         }
         Ok(v)
+    }
+
+    /// A finite number from `lo` to `hi` in `field`; `what` says what it is.
+    pub fn within(&self, row: &Row, field: &str, lo: f64, hi: f64, what: &str) -> Result<f64> {
+        let v = self.num(row, field)?;
+        if !(lo..=hi).contains(&v) {
+            return Err(Error::input(
+                self.at(row, field),
+                format!(
+                    "expected {what} from {} to {}, found {}",
+                    crate::limits::show(lo),
+                    crate::limits::show(hi),
+                    crate::limits::show(v)
+                ),
+            ));
+        }
+        Ok(v)
+    }
+
+    /// A number of persons in `field`: 0 or more, at most [`crate::limits::MAX_PERSONS`].
+    pub fn persons(&self, row: &Row, field: &str) -> Result<f64> {
+        self.non_negative(row, field)?;
+        self.within(
+            row,
+            field,
+            0.0,
+            crate::limits::MAX_PERSONS,
+            "a number of persons",
+        )
     }
 
     /// A number from 0 to 1 in `field` (a probability or ratio).
@@ -197,7 +236,10 @@ impl Table {
         if !(0.0..=1.0).contains(&v) {
             return Err(Error::input(
                 self.at(row, field),
-                format!("expected a value from 0 to 1, found {v}"),
+                format!(
+                    "expected a value from 0 to 1, found {}",
+                    crate::limits::show(v)
+                ),
             ));
         }
         Ok(v)

@@ -144,13 +144,15 @@ fn from_projection(pack: &Pack, start: i32, frame: &Frame) -> Result<Option<Peri
     let (Some(p0), Some(p1)) = (proj.get(&start), proj.get(&(start + 5))) else {
         return Ok(None);
     };
+    crate::checks::projection_cells(pack, start, p0, p1)?;
     let observed = observed_ratios(pack.ages, start, p0, p1)
         .map_err(|e| Error::input(Location::file(pack.file("projection")), e.to_string()))?;
     let Some(surv) = survival(pack, start, frame.survival)? else {
-        return Err(Error::Invalid(format!(
-            "the pack has no survival for {} (needed to split the cohort change ratios into survival and migration)",
-            period_label(start)
-        )));
+        let role = match frame.survival {
+            SurvivalSource::LifeTable => "mortality",
+            SurvivalSource::File => "survival",
+        };
+        return Err(crate::checks::no_survival(pack, start, role));
     };
     derived_period(pack, start, &observed, &surv.0, surv).map(Some)
 }

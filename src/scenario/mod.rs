@@ -324,7 +324,9 @@ impl Scenario {
 
     /// Project this scenario.
     pub fn project(&self) -> Result<crate::engine::Projection> {
-        crate::engine::project(&self.model, &self.base)
+        let p = crate::engine::project(&self.model, &self.base)?;
+        crate::checks::finite_projection(&p)?;
+        Ok(p)
     }
 
     /// The scenario's total fertility rate in `year`: its TFR path where it sets one, else the

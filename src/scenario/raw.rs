@@ -147,13 +147,22 @@ impl Merged {
 /// Read `path` and every scenario it extends (child first).
 pub(crate) fn load_chain(path: &Path) -> Result<Vec<Layer>> {
     let mut layers: Vec<Layer> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let mut next = Some(path.to_path_buf());
     while let Some(p) = next.take() {
         let canon = p.canonicalize().unwrap_or_else(|_| p.clone());
-        if layers
-            .iter()
-            .any(|l| l.path.canonicalize().unwrap_or_else(|_| l.path.clone()) == canon)
-        {
+        if layers.len() >= crate::limits::MAX_EXTENDS_DEPTH {
+            let child = &layers[layers.len() - 1];
+            return Err(Error::input(
+                tomlfile::key_location(&child.path, &child.text, "extends"),
+                format!(
+                    "the `extends` chain from {} is longer than {} files: expected a shorter chain",
+                    path.display(),
+                    crate::limits::MAX_EXTENDS_DEPTH
+                ),
+            ));
+        }
+        if !seen.insert(canon) {
             let from = layers.last().map(|l| l.path.clone()).unwrap_or_default();
             return Err(Error::input(
                 Location::file(&from).field("extends"),
@@ -175,7 +184,17 @@ pub(crate) fn load_chain(path: &Path) -> Result<Vec<Layer>> {
                 ));
             }
         }
-        let (raw, text) = tomlfile::read::<RawScenario>(&p)?;
+        let (raw, text) = match (tomlfile::read::<RawScenario>(&p), layers.last()) {
+            (Ok(v), _) => v,
+            // A parent that cannot be read as a scenario: say so at the child's `extends` line.
+            (Err(e), Some(child)) => {
+                return Err(Error::input(
+                    tomlfile::key_location(&child.path, &child.text, "extends"),
+                    format!("the scenario it extends cannot be used: {e}"),
+                ))
+            }
+            (Err(e), None) => return Err(e),
+        };
         if let Some(parent) = &raw.extends {
             let dir = p.parent().unwrap_or(Path::new("."));
             next = Some(dir.join(parent));

@@ -122,6 +122,7 @@ fn frame(path: &Path, m: &Merged) -> Result<Frame> {
         )
     })?;
     let horizon = raw.horizon.unwrap_or(2065);
+    crate::limits::check_horizon(base_year, horizon, m.at("horizon"), m.at("base_year"))?;
     if horizon <= base_year || (horizon - base_year) % 5 != 0 {
         return Err(Error::input(
             m.at("horizon"),
@@ -469,7 +470,7 @@ fn measures(
 /// population at the start of the period, which earlier periods fix.
 #[allow(clippy::too_many_arguments)]
 fn net_migration_targets(
-    path: &Path,
+    _path: &Path,
     m: &Merged,
     pack: &Pack,
     frame: &Frame,
@@ -542,12 +543,17 @@ fn net_migration_targets(
                 }
             }
             multipliers[k] = solved;
+            model.validate().map_err(|e| {
+                Error::input(
+                    m.at("migration.net_migration"),
+                    format!("{year} = {target} cannot be reached: the migration multiplier it needs ({solved:.6}) makes the assumptions impossible ({e})"),
+                )
+            })?;
             notes.push(format!(
                 "net migration {} set to {target}: migration multiplier {solved:.6} on the derived rates",
                 period_label(year)
             ));
         }
-        validate(path, model)?;
     }
     Ok(())
 }

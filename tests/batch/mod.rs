@@ -254,7 +254,7 @@ fn bad_variants_rows_are_one_clear_error() {
         &[&s, &f],
         &["line 2, field `mort_mult`", "0 or more"],
     );
-    let f = write(dir.path(), "v.csv", "id,mig_mult\na,50\n");
+    let f = write(dir.path(), "v.csv", "id,mig_mult\na,5\n");
     bad(
         &["batch"],
         &[&s, &f],

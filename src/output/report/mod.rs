@@ -653,46 +653,8 @@ pub fn files_with_png(
     Ok(out)
 }
 
-/// Write `files` into `dir`, all or none: they are written into a temporary folder first, which
-/// becomes `dir` if `dir` does not exist yet; otherwise each file is renamed into `dir` once all
-/// are written (files of `dir` not in the set are left alone). On an error the temporary folder
-/// is removed.
+/// Write `files` into `dir`, all or none (see [`crate::output::atomic::write_set`]: the set is
+/// written into a new folder that replaces `dir` whole; files of `dir` not in the set are kept).
 pub fn write_set(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
-    let pid = std::process::id();
-    let fresh = !dir.exists();
-    let tmp = if fresh {
-        let name = dir.file_name().map_or_else(
-            || "report".to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        );
-        let parent = match dir.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => std::path::PathBuf::from("."),
-        };
-        std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
-        parent.join(format!(".{name}.jinko-tmp-{pid}"))
-    } else {
-        dir.join(format!(".jinko-tmp-{pid}"))
-    };
-    let cleanup = |e: Error| {
-        let _ = std::fs::remove_dir_all(&tmp);
-        e
-    };
-    std::fs::create_dir(&tmp).map_err(|e| Error::io(&tmp, e))?;
-    for (name, bytes) in files {
-        let path = tmp.join(name);
-        std::fs::write(&path, bytes)
-            .and_then(|()| std::fs::File::open(&path)?.sync_all())
-            .map_err(|e| cleanup(Error::io(dir.join(name), e)))?;
-    }
-    if fresh {
-        std::fs::rename(&tmp, dir).map_err(|e| cleanup(Error::io(dir, e)))?;
-    } else {
-        for (name, _) in files {
-            std::fs::rename(tmp.join(name), dir.join(name))
-                .map_err(|e| cleanup(Error::io(dir.join(name), e)))?;
-        }
-        std::fs::remove_dir(&tmp).map_err(|e| Error::io(&tmp, e))?;
-    }
-    Ok(())
+    crate::output::atomic::write_set(dir, files)
 }
