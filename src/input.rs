@@ -110,11 +110,16 @@ pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
     read_bytes_capped(path, MAX_INPUT_BYTES)
 }
 
-/// Decode `bytes` read from `path` as text: UTF-8 (a BOM is removed), else clean Shift_JIS, else
-/// an error naming the line where the text stops being UTF-8.
-pub fn decode_text(path: &Path, bytes: &[u8]) -> Result<String> {
-    let text = match std::str::from_utf8(bytes) {
-        Ok(t) => t.to_string(),
+/// Decode `bytes` read from `path`: UTF-8 as it is (borrowed), else clean Shift_JIS (as e-Stat
+/// serves CSV), else an input error at the line where the text stops being UTF-8, saying
+/// `message`. A byte-order mark is left to the caller.
+pub fn decode<'a>(
+    path: &Path,
+    bytes: &'a [u8],
+    message: &str,
+) -> Result<std::borrow::Cow<'a, str>> {
+    match std::str::from_utf8(bytes) {
+        Ok(t) => Ok(std::borrow::Cow::Borrowed(t)),
         Err(e) => {
             let (text, _, had_errors) = encoding_rs::SHIFT_JIS.decode(bytes);
             if had_errors {
@@ -123,18 +128,22 @@ pub fn decode_text(path: &Path, bytes: &[u8]) -> Result<String> {
                     .filter(|&&b| b == b'\n')
                     .count() as u64
                     + 1;
-                return Err(Error::input(
-                    Location::file(path).line(line),
-                    "the text is neither UTF-8 nor Shift_JIS: expected a UTF-8 text file (save it as UTF-8)",
-                ));
+                return Err(Error::input(Location::file(path).line(line), message));
             }
-            text.into_owned()
+            Ok(text)
         }
-    };
-    Ok(match text.strip_prefix('\u{feff}') {
-        Some(t) => t.to_string(),
-        None => text,
-    })
+    }
+}
+
+/// Decode `bytes` read from `path` as text: UTF-8 (a BOM is removed), else clean Shift_JIS, else
+/// an error naming the line where the text stops being UTF-8.
+pub fn decode_text(path: &Path, bytes: &[u8]) -> Result<String> {
+    let text = decode(
+        path,
+        bytes,
+        "the text is neither UTF-8 nor Shift_JIS: expected a UTF-8 text file (save it as UTF-8)",
+    )?;
+    Ok(text.strip_prefix('\u{feff}').unwrap_or(&text).to_string())
 }
 
 /// The text of the regular file `path` (see [`decode_text`]), without a byte-order mark.

@@ -34,24 +34,11 @@ impl Table {
 
     /// Parse `bytes` as the contents of `path` (see [`Table::read`]).
     pub fn parse(path: &Path, bytes: &[u8], required: &[&str], optional: &[&str]) -> Result<Table> {
-        let decoded: std::borrow::Cow<str> = match std::str::from_utf8(bytes) {
-            Ok(t) => std::borrow::Cow::Borrowed(t),
-            Err(e) => {
-                let (text, _, had_errors) = encoding_rs::SHIFT_JIS.decode(bytes);
-                if had_errors {
-                    let line = bytes[..e.valid_up_to()]
-                        .iter()
-                        .filter(|&&b| b == b'\n')
-                        .count() as u64
-                        + 1;
-                    return Err(Error::input(
-                        Location::file(path).line(line),
-                        "the file is neither UTF-8 nor Shift_JIS: save it as UTF-8 (Excel: \"CSV UTF-8\")",
-                    ));
-                }
-                text
-            }
-        };
+        let decoded = crate::input::decode(
+            path,
+            bytes,
+            "the file is neither UTF-8 nor Shift_JIS: save it as UTF-8 (Excel: \"CSV UTF-8\")",
+        )?;
         let text: &str = &decoded;
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let mut reader = csv::ReaderBuilder::new()
