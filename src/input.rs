@@ -87,6 +87,14 @@ fn describe(_: &std::fs::FileType) -> &'static str {
     "a special file"
 }
 
+/// `path` without `.` components (`scenarios/kama/./census.csv` → `scenarios/kama/census.csv`;
+/// `./x` → `x`; `.` → the empty path), as messages and printed paths name files.
+pub fn without_cur_dir(path: &Path) -> std::path::PathBuf {
+    path.components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect()
+}
+
 /// The bytes of the regular file `path`, refusing anything larger than `cap`.
 pub fn read_bytes_capped(path: &Path, cap: u64) -> Result<Vec<u8>> {
     let len = check_regular(path, cap)?;

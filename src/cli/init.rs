@@ -88,18 +88,10 @@ pub fn run(args: &InitArgs) -> crate::Result<()> {
 
 /// A path as the user would type it: no `./` components.
 fn shown(p: &std::path::Path) -> String {
-    let parts: Vec<String> = p
-        .components()
-        .filter(|c| !matches!(c, std::path::Component::CurDir))
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect();
-    if parts.is_empty() {
+    let tidy = crate::input::without_cur_dir(p);
+    if tidy.as_os_str().is_empty() {
         ".".into()
     } else {
-        p.components()
-            .filter(|c| !matches!(c, std::path::Component::CurDir))
-            .collect::<std::path::PathBuf>()
-            .display()
-            .to_string()
+        tidy.display().to_string()
     }
 }

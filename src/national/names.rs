@@ -195,8 +195,7 @@ impl Bundle {
             .iter()
             .filter(|ch| ch.old_name == name && pref.is_none_or(|p| ch.old_code.starts_with(p)))
         {
-            for (m, last) in self.successors(&ch.old_code) {
-                let _ = last;
+            for (m, _) in self.successors(&ch.old_code) {
                 if !out.iter().any(|(o, _)| o.code == m.code) {
                     out.push((m, ch));
                 }

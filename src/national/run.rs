@@ -245,9 +245,8 @@ pub fn municipality<'a>(
     let with_context = |e: Error| Error::Invalid(format!("{} ({}): {e}", m.name, m.code));
     let pack = bundle.pack(m).map_err(with_context)?;
     let files = bundle.scenario_files(m, &pack);
-    let texts: Vec<(&str, String)> = files.iter().map(|(n, t)| (*n, t.clone())).collect();
     let scenarios =
-        crate::scenario::Scenario::from_texts(&pack.dir, &texts, &pack).map_err(with_context)?;
+        crate::scenario::Scenario::from_texts(&pack.dir, &files, &pack).map_err(with_context)?;
     let projections = match options.engine {
         Engine::Scalar => scenarios
             .iter()
@@ -426,20 +425,16 @@ pub fn run<'a>(
         has_census_based: prefectures.iter().any(|p| p.has_census_based),
         not_projected: skipped.len(),
     };
-    let all_prefectures = prefectures.len() == bundle.prefectures.len();
+    // IPSS's Japan is the sum of its prefectures, where every prefecture is in the run.
+    if prefectures.len() == bundle.prefectures.len() {
+        japan.ipss = (0..options.years.len())
+            .map(|j| prefectures.iter().map(|p| p.ipss[j]).sum::<Option<f64>>())
+            .collect();
+    }
     for p in &prefectures {
         japan.base += p.base;
         for k in 0..3 {
             add(&mut japan.figures[k], &p.figures[k]);
-        }
-        if all_prefectures {
-            for (j, v) in p.ipss.iter().enumerate() {
-                japan.ipss[j] = match (japan.ipss[j], v) {
-                    (Some(a), Some(b)) => Some(a + b),
-                    (None, Some(b)) if std::ptr::eq(p, &prefectures[0]) => Some(*b),
-                    _ => None,
-                };
-            }
         }
     }
     Ok(National {

@@ -88,12 +88,7 @@ fn load_pack(m: &Merged) -> Result<Pack> {
     let pack_rel = m.raw.pack.clone().unwrap_or_else(|| ".".to_string());
     // Without `.` components, so that messages name scenarios/kama/census.csv (not
     // scenarios/kama/./census.csv) and census.csv (not ./census.csv); empty is the current folder.
-    let pack_dir: std::path::PathBuf = m
-        .dir_of("pack")
-        .join(&pack_rel)
-        .components()
-        .filter(|c| !matches!(c, std::path::Component::CurDir))
-        .collect();
+    let pack_dir = crate::input::without_cur_dir(&m.dir_of("pack").join(&pack_rel));
     let manifest = if pack_dir.as_os_str().is_empty() || pack_dir.is_dir() {
         pack_dir.join(crate::pack::MANIFEST)
     } else {
