@@ -37,6 +37,7 @@ fn bench_national(c: &mut Criterion) {
         let options = Options {
             years: vec![2045, 2065],
             impact_year: 2045,
+            basis: jinko::national::run::Basis::H30,
             levels: ImpactLevels::default_levels(),
             prefectures: Vec::new(),
             engine,

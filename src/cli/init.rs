@@ -83,6 +83,14 @@ pub fn run(args: &InitArgs) -> crate::Result<()> {
         shown(&dir.join("sim1.toml")),
         shown(&dir.join("sim2.toml"))
     );
+    if dir.join("pattern1-r5.toml").exists() {
+        println!(
+            "      jinko compare {} {} {}   # 2020年基準（令和5年推計準拠・推定）",
+            shown(&dir.join("pattern1-r5.toml")),
+            shown(&dir.join("sim1-r5.toml")),
+            shown(&dir.join("sim2-r5.toml"))
+        );
+    }
     Ok(())
 }
 

@@ -4,7 +4,7 @@
 
 use crate::batch::progress::Progress;
 use crate::compare::ImpactLevels;
-use crate::national::run::{Engine, Options, Standard};
+use crate::national::run::{Basis, Engine, Options, Standard};
 use crate::national::Bundle;
 use crate::output::national::{self, Selection, SortKey};
 use std::path::PathBuf;
@@ -31,13 +31,19 @@ pub struct NationalArgs {
     /// The scenarios whose columns are shown (the impact levels always use all three).
     #[arg(long, value_enum, value_delimiter = ',', default_value = "p1")]
     pub scenario: Vec<Standard>,
-    /// Years whose totals are shown (2020 … 2065, every five years); the last also gives the
-    /// change from 2015 and the age shares.
-    #[arg(long, value_delimiter = ',', default_value = "2045,2065")]
+    /// The basis: h30 (2015 census, IPSS 2018) or r5 (2020 census, IPSS 2023 estimated from its
+    /// summary, with the 若年女性人口 indicator and its categories).
+    #[arg(long, value_enum, default_value_t = Basis::H30)]
+    pub basis: Basis,
+    /// Years whose totals are shown (every five years after the base year, to 2065 on h30 and
+    /// 2070 on r5); the last also gives the change from the base year and the age shares
+    /// [default: 2045,2065 on h30; 2050,2070 on r5].
+    #[arg(long, value_delimiter = ',')]
     pub year: Vec<i32>,
-    /// Year of the impact analysis (Sim1 / パターン1, Sim2 / Sim1).
-    #[arg(long, default_value_t = 2045)]
-    pub impact_year: i32,
+    /// Year of the impact analysis (Sim1 / パターン1, Sim2 / Sim1) [default: 30 years after the
+    /// base year: 2045 on h30, 2050 on r5].
+    #[arg(long)]
+    pub impact_year: Option<i32>,
     /// A levels file for the impact analysis (default: the Cabinet Office guide's, shipped).
     #[arg(long)]
     pub impact_levels: Option<PathBuf>,
@@ -84,12 +90,17 @@ pub fn run(args: &NationalArgs) -> crate::Result<()> {
         Some(p) => ImpactLevels::load(p)?,
         None => ImpactLevels::default_levels(),
     };
-    let horizon = 2065;
-    let base = crate::national::pack::BASE_YEAR;
-    let mut years = args.year.clone();
+    let horizon = args.basis.horizon();
+    let base = args.basis.base_year();
+    let mut years = if args.year.is_empty() {
+        vec![base + 30, horizon]
+    } else {
+        args.year.clone()
+    };
     years.sort_unstable();
     years.dedup();
-    for &y in years.iter().chain([&args.impact_year]) {
+    let impact_year = args.impact_year.unwrap_or(base + 30);
+    for &y in years.iter().chain([&impact_year]) {
         if y <= base || y > horizon || (y - base) % 5 != 0 {
             return Err(invalid(format!(
                 "--year / --impact-year {y}: expected a projected year, {} … {horizon} every five years",
@@ -131,10 +142,11 @@ pub fn run(args: &NationalArgs) -> crate::Result<()> {
     scenarios.dedup();
     let options = Options {
         years,
-        impact_year: args.impact_year,
+        impact_year,
         levels,
         prefectures,
         engine: args.engine,
+        basis: args.basis,
     };
     let count = bundle
         .municipalities
@@ -170,8 +182,8 @@ pub fn run(args: &NationalArgs) -> crate::Result<()> {
         f => {
             let text = match f {
                 NationalFormat::Csv => national::csv(&result, &sel),
-                NationalFormat::Json => crate::cli::json(&national::json(&result, &sel))?,
-                _ => national::table(&result, &sel),
+                NationalFormat::Json => crate::cli::json(&national::json(&result, &sel)?)?,
+                _ => national::table(&result, &sel)?,
             };
             crate::cli::project::emit(&text, args.out.as_deref())
         }

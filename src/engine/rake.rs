@@ -10,11 +10,12 @@ use super::Cells;
 use crate::error::{Error, Result};
 use crate::grid::Sex;
 
-/// One margin: the sum of `sex` over age groups `from..=to` must equal `target`.
+/// One margin: the sum of `sex` (both sexes when None) over age groups `from..=to` must equal
+/// `target`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Constraint {
-    /// Sex.
-    pub sex: Sex,
+    /// Sex, or None for both sexes together.
+    pub sex: Option<Sex>,
     /// First age group.
     pub from: usize,
     /// Last age group (inclusive).
@@ -23,8 +24,23 @@ pub struct Constraint {
     pub target: f64,
 }
 
+/// The sex indices a constraint spans.
+fn sexes(c: &Constraint) -> std::ops::Range<usize> {
+    match c.sex {
+        Some(s) => s.index()..s.index() + 1,
+        None => 0..2,
+    }
+}
+
 fn sum(cells: &Cells, c: &Constraint) -> f64 {
-    cells[c.sex.index()][c.from..=c.to].iter().sum()
+    sexes(c)
+        .map(|s| cells[s][c.from..=c.to].iter().sum::<f64>())
+        .sum()
+}
+
+fn sex_label(c: &Constraint) -> String {
+    c.sex
+        .map_or_else(|| "both sexes".to_string(), |s| s.to_string())
 }
 
 /// Rake `cells` to `constraints`; returns the number of sweeps. Fails when a margin cannot be met
@@ -40,13 +56,17 @@ pub fn rake(
         if !(c.target.is_finite() && c.target >= 0.0) {
             return Err(Error::Invalid(format!(
                 "margin {} ages {}–{}: target {} is not a non-negative number",
-                c.sex, c.from, c.to, c.target
+                sex_label(c),
+                c.from,
+                c.to,
+                c.target
             )));
         }
         if c.target > 0.0 && sum(cells, c) <= 0.0 {
             return Err(Error::Invalid(format!(
                 "margin {} age groups {}–{}: the estimate is zero there, so it cannot be raked to {}",
-                c.sex, c.from, c.to, c.target
+                sex_label(c),
+                c.from, c.to, c.target
             )));
         }
     }
@@ -55,8 +75,10 @@ pub fn rake(
             let s = sum(cells, c);
             if s > 0.0 {
                 let f = c.target / s;
-                for v in &mut cells[c.sex.index()][c.from..=c.to] {
-                    *v *= f;
+                for sx in sexes(c) {
+                    for v in &mut cells[sx][c.from..=c.to] {
+                        *v *= f;
+                    }
                 }
             }
         }
@@ -87,25 +109,25 @@ mod tests {
         }
         let cons = [
             Constraint {
-                sex: Sex::Male,
+                sex: Some(Sex::Male),
                 from: 0,
                 to: 2,
                 target: 250.0,
             },
             Constraint {
-                sex: Sex::Male,
+                sex: Some(Sex::Male),
                 from: 3,
                 to: 12,
                 target: 1200.0,
             },
             Constraint {
-                sex: Sex::Male,
+                sex: Some(Sex::Male),
                 from: 13,
                 to: 18,
                 target: 900.0,
             },
             Constraint {
-                sex: Sex::Male,
+                sex: Some(Sex::Male),
                 from: 15,
                 to: 18,
                 target: 500.0,
@@ -128,13 +150,13 @@ mod tests {
         let mut c: Cells = [[1.0; MAX_AGES]; 2];
         let cons = [
             Constraint {
-                sex: Sex::Male,
+                sex: Some(Sex::Male),
                 from: 0,
                 to: 18,
                 target: 100.0,
             },
             Constraint {
-                sex: Sex::Male,
+                sex: Some(Sex::Male),
                 from: 0,
                 to: 18,
                 target: 200.0,

@@ -29,6 +29,9 @@ const P1_IPSS: &str = include_str!("../../scenarios/japan/templates/pattern1-ips
 const P1_CENSUS: &str = include_str!("../../scenarios/japan/templates/pattern1-census.toml");
 const SIM1: &str = include_str!("../../scenarios/japan/templates/sim1.toml");
 const SIM2: &str = include_str!("../../scenarios/japan/templates/sim2.toml");
+const P1_R5: &str = include_str!("../../scenarios/japan/templates/pattern1-r5.toml");
+const SIM1_R5: &str = include_str!("../../scenarios/japan/templates/sim1-r5.toml");
+const SIM2_R5: &str = include_str!("../../scenarios/japan/templates/sim2-r5.toml");
 
 /// The base year of the bundle's projections (the last census by age it holds).
 pub const BASE_YEAR: i32 = 2015;
@@ -45,6 +48,8 @@ pub mod files {
     pub const REFERENCE: &str = "reference.csv";
     /// The standard scenarios, in the order written.
     pub const SCENARIOS: [&str; 3] = ["pattern1.toml", "sim1.toml", "sim2.toml"];
+    /// The standard scenarios on the 2020 basis (IPSS 2023, estimated), in the order written.
+    pub const SCENARIOS_R5: [&str; 3] = ["pattern1-r5.toml", "sim1-r5.toml", "sim2-r5.toml"];
 }
 
 /// The TFR the パターン1 path stands for, with how it was found.
@@ -292,6 +297,47 @@ impl Bundle {
         ]
     }
 
+    /// The standard scenario files of `m` on the 2020 basis (パターン1 calibrated to the IPSS 2023
+    /// summary, Sim1 and Sim2 on it), after the 2015-basis パターン1 they extend; None where the
+    /// bundle has no IPSS 2023 summary of `m`. Sim1's path starts from the TFR the calibrated
+    /// 2020-2025 period stands for, so パターン1 on this basis is built once here.
+    pub fn scenario_files_r5(
+        &self,
+        m: &Municipality,
+        pack: &Pack,
+    ) -> Result<Option<Vec<(&'static str, String)>>> {
+        if pack.projection_summary.is_empty() {
+            return Ok(None);
+        }
+        let mut out = self.scenario_files(m, pack);
+        out.truncate(1);
+        let fill = |t: &str| t.replace("{name}", &m.name).replace("{code}", &m.code);
+        out.push((files::SCENARIOS_R5[0], fill(P1_R5)));
+        let p1 = crate::scenario::Scenario::from_texts_some(
+            &pack.dir,
+            &out,
+            pack,
+            &[files::SCENARIOS_R5[0]],
+        )?;
+        let tfr = pack
+            .parameters
+            .get("tfr_base")
+            .map(|p| p.value)
+            .unwrap_or(f64::NAN);
+        let factor = p1[0]
+            .calibration
+            .as_ref()
+            .map_or(1.0, |c| c.cwr_factor(crate::national::pack::BASE_YEAR + 5));
+        let start = (tfr * factor * 100.0).round() / 100.0;
+        let sim1 = fill(SIM1_R5)
+            .replace("{tfr_r5}", &format!("{start:.2}"))
+            .replace("{tfr_base}", &format!("{tfr:.2}"))
+            .replace("{cwr_factor}", &format!("{factor:.3}"));
+        out.push((files::SCENARIOS_R5[1], sim1));
+        out.push((files::SCENARIOS_R5[2], fill(SIM2_R5)));
+        Ok(Some(out))
+    }
+
     /// Every file of the pack folder of `m` (name, contents).
     pub fn pack_files(&self, m: &Municipality) -> Result<Vec<(String, String)>> {
         let pack = self.pack(m)?;
@@ -382,7 +428,11 @@ impl Bundle {
             strip_table(&manifest, "[parameters.tfr_2008_2012]")
         };
         out.push(("pack.toml".into(), manifest));
-        for (name, text) in self.scenario_files(m, &pack) {
+        let mut scenarios = self.scenario_files(m, &pack);
+        if let Some(r5) = self.scenario_files_r5(m, &pack)? {
+            scenarios.extend(r5.into_iter().skip(1));
+        }
+        for (name, text) in scenarios {
             out.push((name.into(), text));
         }
         Ok(out)

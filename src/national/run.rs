@@ -51,6 +51,51 @@ impl Standard {
     }
 }
 
+/// The basis of the standard scenarios: the 2015 census with IPSS 2018 (平成30年推計), or the
+/// 2020 census with IPSS 2023 (令和5年推計), estimated from its published summary.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Basis {
+    /// 2015 base, IPSS 2018 (the pack's pattern1 / sim1 / sim2).
+    #[default]
+    H30,
+    /// 2020 base, IPSS 2023 calibrated (pattern1-r5 / sim1-r5 / sim2-r5).
+    R5,
+}
+
+impl Basis {
+    /// The base year.
+    pub fn base_year(self) -> i32 {
+        match self {
+            Basis::H30 => 2015,
+            Basis::R5 => 2020,
+        }
+    }
+
+    /// The horizon of the standard scenarios.
+    pub fn horizon(self) -> i32 {
+        match self {
+            Basis::H30 => 2065,
+            Basis::R5 => 2070,
+        }
+    }
+
+    /// The official projection's label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Basis::H30 => "社人研推計（平成30年推計）",
+            Basis::R5 => "社人研推計（令和5年推計）",
+        }
+    }
+
+    /// The scenario files built, パターン1 first.
+    pub fn files(self) -> [&'static str; 3] {
+        match self {
+            Basis::H30 => super::pack::files::SCENARIOS,
+            Basis::R5 => super::pack::files::SCENARIOS_R5,
+        }
+    }
+}
+
 /// What `jinko national` computes.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -64,6 +109,8 @@ pub struct Options {
     pub prefectures: Vec<String>,
     /// Which engine projects.
     pub engine: Engine,
+    /// The basis of the standard scenarios.
+    pub basis: Basis,
 }
 
 /// The engine of `jinko national`: the scalar one, three projections per municipality, over all
@@ -150,6 +197,11 @@ pub struct MunicipalRow<'a> {
     pub social: Impact,
     /// Warnings of the projections (cells set to zero).
     pub warnings: Vec<String>,
+    /// The 若年女性人口 indicator (women 20-39, 2020 → 2050), on the 2020 basis.
+    pub young_women: Option<crate::compare::young_women::YoungWomen>,
+    /// On the 2020 basis: the largest difference, in persons, between パターン1 and the IPSS 2023
+    /// summary (total and three groups, 2020 … 2050, the estimated base included).
+    pub calibration_worst: Option<f64>,
     /// パターン1's population in each year up to the IPSS 2018 horizon (for the prefecture check).
     p1_cells: BTreeMap<i32, Cells>,
 }
@@ -175,6 +227,15 @@ pub struct AreaRow {
     pub not_projected: usize,
 }
 
+/// The national counts per category of the 若年女性人口 indicator.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CategoryCount {
+    /// The category.
+    pub category: crate::compare::young_women::Category,
+    /// Municipalities in it.
+    pub count: usize,
+}
+
 /// The worst cell of the prefecture check.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WorstCell {
@@ -195,6 +256,8 @@ pub struct WorstCell {
 /// The result of `jinko national`.
 #[derive(Debug, Clone)]
 pub struct National<'a> {
+    /// The basis.
+    pub basis: Basis,
     /// The years reported.
     pub years: Vec<i32>,
     /// The impact year.
@@ -244,9 +307,20 @@ pub fn municipality<'a>(
 ) -> Result<MunicipalRow<'a>> {
     let with_context = |e: Error| Error::Invalid(format!("{} ({}): {e}", m.name, m.code));
     let pack = bundle.pack(m).map_err(with_context)?;
-    let files = bundle.scenario_files(m, &pack);
-    let scenarios =
-        crate::scenario::Scenario::from_texts(&pack.dir, &files, &pack).map_err(with_context)?;
+    let files = match options.basis {
+        Basis::H30 => bundle.scenario_files(m, &pack),
+        Basis::R5 => bundle
+            .scenario_files_r5(m, &pack)
+            .map_err(with_context)?
+            .ok_or_else(|| with_context(Error::Invalid("no IPSS 2023 summary".into())))?,
+    };
+    let scenarios = crate::scenario::Scenario::from_texts_some(
+        &pack.dir,
+        &files,
+        &pack,
+        &options.basis.files(),
+    )
+    .map_err(with_context)?;
     let projections = match options.engine {
         Engine::Scalar => scenarios
             .iter()
@@ -278,9 +352,18 @@ pub fn municipality<'a>(
         .map_err(with_context)?;
     let p1 = &projections[0];
     let mut p1_cells = BTreeMap::new();
-    for (k, &year) in p1.years.iter().enumerate() {
-        p1_cells.insert(year, p1.population[k]);
+    if options.basis == Basis::H30 {
+        for (k, &year) in p1.years.iter().enumerate() {
+            p1_cells.insert(year, p1.population[k]);
+        }
     }
+    let (young_women, calibration_worst) = match options.basis {
+        Basis::H30 => (None, None),
+        Basis::R5 => (
+            crate::compare::young_women::young_women(&scenarios[0], p1).map_err(with_context)?,
+            Some(summary_worst(&pack, p1)),
+        ),
+    };
     Ok(MunicipalRow {
         municipality: m,
         census_based: pack.projection.is_none(),
@@ -293,8 +376,27 @@ pub fn municipality<'a>(
         natural: impact.natural,
         social: impact.social,
         warnings,
+        young_women,
+        calibration_worst,
         p1_cells,
     })
+}
+
+/// The largest difference, in persons, between a projection and the pack's projection summary
+/// (total and three groups) over the years they share.
+pub fn summary_worst(pack: &crate::pack::Pack, p: &Projection) -> f64 {
+    let n = p.ages.len();
+    let mut worst: f64 = 0.0;
+    for (k, y) in p.years.iter().enumerate() {
+        if let Some(row) = pack.projection_summary.get(y) {
+            let g = crate::scenario::calibrate::groups(&p.population[k], n);
+            let want = [row.age_0_14, row.age_15_64, row.age_65_plus, row.total];
+            for (a, b) in g.iter().zip(want) {
+                worst = worst.max((a - b).abs());
+            }
+        }
+    }
+    worst
 }
 
 fn add(into: &mut Figures, f: &Figures) {
@@ -316,7 +418,15 @@ pub fn run<'a>(
     for m in bundle.municipalities.iter().filter(|m| {
         options.prefectures.is_empty() || options.prefectures.contains(&m.prefecture_code)
     }) {
-        match bundle.unprojectable(m) {
+        let why = bundle.unprojectable(m).or_else(|| {
+            (options.basis == Basis::R5 && bundle.summary_of(m).is_none()).then(|| {
+                format!(
+                    "{} ({}, {}): not in the IPSS 2023 summary (令和5年推計 projects it with another municipality or not at all)",
+                    m.name, m.prefecture, m.code
+                )
+            })
+        });
+        match why {
             Some(why) => {
                 skipped.push((m, why));
                 progress.inc(1);
@@ -324,14 +434,24 @@ pub fn run<'a>(
             None => chosen.push(m),
         }
     }
-    let rows: Vec<MunicipalRow> = chosen
+    let results: Vec<(&Municipality, Result<MunicipalRow>)> = chosen
         .par_iter()
         .map(|m| {
             let r = municipality(bundle, m, options);
             progress.inc(1);
-            r
+            (*m, r)
         })
-        .collect::<Result<Vec<_>>>()?;
+        .collect();
+    let mut rows: Vec<MunicipalRow> = Vec::with_capacity(results.len());
+    for (m, r) in results {
+        match (r, options.basis) {
+            (Ok(row), _) => rows.push(row),
+            // On the 2020 basis a municipality whose published figures the calibration cannot
+            // reach is listed, with the reason, as not projected.
+            (Err(e), Basis::R5) => skipped.push((m, e.to_string())),
+            (Err(e), Basis::H30) => return Err(e),
+        }
+    }
     progress.finish();
     let zero = || Figures {
         totals: vec![0.0; options.years.len()],
@@ -365,14 +485,35 @@ pub fn run<'a>(
                 add(&mut area.figures[k], &r.figures[k]);
             }
         }
-        let ipss = bundle.prefecture_projection(p);
+        let ipss = match options.basis {
+            Basis::H30 => bundle.prefecture_projection(p),
+            Basis::R5 => BTreeMap::new(),
+        };
         let total =
             |c: &Cells| -> f64 { (0..2).map(|s| c[s][..ages.len()].iter().sum::<f64>()).sum() };
-        area.ipss = options
-            .years
-            .iter()
-            .map(|y| ipss.get(y).map(total))
-            .collect();
+        area.ipss = match options.basis {
+            Basis::H30 => options
+                .years
+                .iter()
+                .map(|y| ipss.get(y).map(total))
+                .collect(),
+            // IPSS 2023's prefecture figure: the sum of its municipalities' published totals.
+            Basis::R5 => options
+                .years
+                .iter()
+                .map(|y| {
+                    members
+                        .iter()
+                        .map(|r| {
+                            bundle
+                                .summary_of(r.municipality)
+                                .and_then(|s| s.rows.get(y))
+                                .map(|row| row.total)
+                        })
+                        .sum::<Option<f64>>()
+                })
+                .collect(),
+        };
         // The cell check: only where every municipality is IPSS-based and the whole prefecture is in.
         let in_prefecture = bundle
             .municipalities
@@ -438,6 +579,7 @@ pub fn run<'a>(
         }
     }
     Ok(National {
+        basis: options.basis,
         years: options.years.clone(),
         impact_year: options.impact_year,
         levels: options.levels.clone(),
@@ -447,6 +589,42 @@ pub fn run<'a>(
         worst_cell: worst,
         skipped,
     })
+}
+
+impl National<'_> {
+    /// The national counts per category of the 若年女性人口 indicator (2020 basis), in the
+    /// report's order; empty on the 2015 basis.
+    pub fn category_counts(&self) -> Result<Vec<CategoryCount>> {
+        if self.basis != Basis::R5 {
+            return Ok(Vec::new());
+        }
+        let d = crate::compare::young_women::Definition::get()?;
+        Ok(d.category
+            .iter()
+            .map(|c| CategoryCount {
+                category: c.clone(),
+                count: self
+                    .municipalities
+                    .iter()
+                    .filter(|r| {
+                        r.young_women
+                            .as_ref()
+                            .and_then(|y| y.category.as_ref())
+                            .is_some_and(|k| k.id == c.id)
+                    })
+                    .count(),
+            })
+            .collect())
+    }
+
+    /// The largest calibration difference over the municipalities (2020 basis), with the
+    /// municipality.
+    pub fn calibration_worst(&self) -> Option<(&Municipality, f64)> {
+        self.municipalities
+            .iter()
+            .filter_map(|r| r.calibration_worst.map(|w| (r.municipality, w)))
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+    }
 }
 
 impl MunicipalRow<'_> {

@@ -6,7 +6,7 @@
 //! workbook. Every form carries the sources' credit.
 
 use crate::error::{Error, Result};
-use crate::national::run::{AreaRow, Figures, MunicipalRow, National, Standard};
+use crate::national::run::{AreaRow, Basis, Figures, MunicipalRow, National, Standard};
 use crate::output::csv::CsvTable;
 use crate::output::projection::persons;
 use crate::output::table::{Align, Table};
@@ -106,21 +106,77 @@ pub fn selected<'n, 'a>(n: &'n National<'a>, sel: &Selection) -> Vec<&'n Municip
     rows
 }
 
-fn basis(census_based: bool) -> &'static str {
-    if census_based {
-        "国勢調査2010→2015"
-    } else {
-        "社人研推計準拠"
+fn basis(n: &National, census_based: bool) -> &'static str {
+    match (n.basis, census_based) {
+        (Basis::H30, true) => "国勢調査2010→2015",
+        (Basis::H30, false) => "社人研推計準拠",
+        (Basis::R5, true) => "令和5年推計準拠・推定（国勢調査2010→2015から）",
+        (Basis::R5, false) => "令和5年推計準拠・推定",
+    }
+}
+
+/// The last year of the official projection that the area table compares with.
+fn official_last(n: &National) -> i32 {
+    match n.basis {
+        Basis::H30 => 2045,
+        Basis::R5 => 2050,
+    }
+}
+
+fn young_headers(n: &National, h: &mut Vec<String>) {
+    if n.basis == Basis::R5 {
+        h.extend(
+            [
+                "若年女性 2020年",
+                "若年女性 2050年 移動仮定",
+                "若年女性 2050年 封鎖人口",
+                "若年女性 減少率 移動仮定 (%)",
+                "若年女性 減少率 封鎖人口 (%)",
+                "分類",
+                "分類の内容",
+            ]
+            .map(String::from),
+        );
+    }
+}
+
+fn young_cells(n: &National, r: &MunicipalRow, c: &mut Vec<Cell>) {
+    if n.basis != Basis::R5 {
+        return;
+    }
+    match &r.young_women {
+        Some(y) => {
+            c.push(Cell::Persons(y.base));
+            c.push(Cell::Persons(y.with_migration));
+            c.push(Cell::Persons(y.closed));
+            c.push(Cell::Percent(y.decline_migration));
+            c.push(Cell::Percent(y.decline_closed));
+            match &y.category {
+                Some(k) => {
+                    c.push(Cell::Text(format!("{} {}", k.id, k.group)));
+                    c.push(Cell::Text(k.label.clone()));
+                }
+                None => {
+                    c.push(Cell::Text(String::new()));
+                    c.push(Cell::Text(String::new()));
+                }
+            }
+        }
+        None => c.extend((0..7).map(|_| Cell::Text(String::new()))),
     }
 }
 
 fn scenario_headers(n: &National, sel: &Selection, out: &mut Vec<String>) {
     let last_year = n.years.last().copied().unwrap_or(0);
+    let base_year = n.basis.base_year();
     for s in &sel.scenarios {
         for y in &n.years {
             out.push(format!("{} {y}年", s.label()));
         }
-        out.push(format!("{} 増減率 2015→{last_year}年 (%)", s.label()));
+        out.push(format!(
+            "{} 増減率 {base_year}→{last_year}年 (%)",
+            s.label()
+        ));
         out.push(format!("{} 0-14歳 {last_year}年 (%)", s.label()));
         out.push(format!("{} 65歳以上 {last_year}年 (%)", s.label()));
     }
@@ -142,15 +198,10 @@ fn municipal_table(
     sel: &Selection,
     rows: &[&MunicipalRow],
 ) -> (Vec<String>, Vec<Vec<Cell>>) {
-    let mut h: Vec<String> = [
-        "コード",
-        "都道府県",
-        "市区町村",
-        "パターン1の基礎",
-        "2015年人口",
-    ]
-    .map(String::from)
-    .to_vec();
+    let mut h: Vec<String> = ["コード", "都道府県", "市区町村", "パターン1の基礎"]
+        .map(String::from)
+        .to_vec();
+    h.push(format!("{}年人口", n.basis.base_year()));
     scenario_headers(n, sel, &mut h);
     let y = n.impact_year;
     h.extend([
@@ -159,6 +210,7 @@ fn municipal_table(
         format!("{} {y}年 (%)", n.levels.social.label),
         format!("{} 段階", n.levels.social.label),
     ]);
+    young_headers(n, &mut h);
     let body = rows
         .iter()
         .map(|r| {
@@ -167,7 +219,7 @@ fn municipal_table(
                 Cell::Text(m.code.clone()),
                 Cell::Text(m.prefecture.clone()),
                 Cell::Text(m.name.clone()),
-                Cell::Text(basis(r.census_based).into()),
+                Cell::Text(basis(n, r.census_based).into()),
                 Cell::Persons(r.base),
             ];
             let figs: Vec<&Figures> = sel.scenarios.iter().map(|&s| r.of(s)).collect();
@@ -178,6 +230,7 @@ fn municipal_table(
                 Cell::Percent(r.social.percent),
                 Cell::Level(r.social.level),
             ]);
+            young_cells(n, r, &mut c);
             c
         })
         .collect();
@@ -185,12 +238,17 @@ fn municipal_table(
 }
 
 fn area_table(n: &National, sel: &Selection) -> (Vec<String>, Vec<Vec<Cell>>) {
-    let mut h: Vec<String> = ["コード", "都道府県", "市区町村数", "2015年人口"]
+    let mut h: Vec<String> = ["コード", "都道府県", "市区町村数"]
         .map(String::from)
         .to_vec();
+    h.push(format!("{}年人口", n.basis.base_year()));
     scenario_headers(n, sel, &mut h);
-    for y in n.years.iter().filter(|&&y| y <= 2045) {
-        h.push(format!("社人研 県推計 {y}年"));
+    let official = match n.basis {
+        Basis::H30 => "社人研 県推計",
+        Basis::R5 => "社人研 令和5年推計 市区町村の計",
+    };
+    for y in n.years.iter().filter(|&&y| y <= official_last(n)) {
+        h.push(format!("{official} {y}年"));
         h.push(format!("パターン1の合計との差 {y}年"));
     }
     let row = |a: &AreaRow| {
@@ -210,7 +268,7 @@ fn area_table(n: &National, sel: &Selection) -> (Vec<String>, Vec<Vec<Cell>>) {
         let figs: Vec<&Figures> = sel.scenarios.iter().map(|&s| a.of(s)).collect();
         scenario_cells(a.base, &figs, &mut c);
         for (j, y) in n.years.iter().enumerate() {
-            if *y > 2045 {
+            if *y > official_last(n) {
                 continue;
             }
             match a.ipss[j] {
@@ -287,6 +345,15 @@ fn skipped_lines(n: &National) -> String {
 }
 
 fn worst_line(n: &National) -> String {
+    if n.basis == Basis::R5 {
+        return match n.calibration_worst() {
+            Some((m, w)) => format!(
+                "令和5年推計との照合: 各市区町村のパターン1（令和5年推計準拠・推定）の総数・0-14歳・15-64歳・65歳以上（2020〜2050年, 2020年は推定した基準人口）と公表値の差は最大 {w:.2e}人（{} {}）。",
+                m.prefecture, m.name
+            ),
+            None => "令和5年推計との照合: 推計した市区町村がない。".into(),
+        };
+    }
     match &n.worst_cell {
         Some(w) => format!(
             "都道府県別の照合: 市区町村のパターン1の合計と社人研の都道府県推計（平成30年推計, 2020–2045年, 男女・5歳階級の各セル）の差は最大 {:.2}人（{} {}年 {} {}: 合計 {:.2}, 県推計 {}）。福島県は市町村の推計がないため除く。",
@@ -334,22 +401,98 @@ fn levels_table(n: &National, rows: &[&MunicipalRow]) -> String {
     )
 }
 
+/// The 若年女性人口 categories: counts over every municipality projected, beside the report's.
+fn categories_table(n: &National) -> Result<(Vec<String>, Vec<Vec<Cell>>)> {
+    let counts = n.category_counts()?;
+    let h = [
+        "分類",
+        "区分",
+        "内容",
+        "封鎖人口の減少率",
+        "移動仮定の減少率",
+        "jinko",
+        "人口戦略会議",
+    ]
+    .map(String::from)
+    .to_vec();
+    let bounds = |b: [f64; 2]| match (b[0] <= -1e8, b[1] >= 1e8) {
+        (true, _) => format!("{}%未満", b[1]),
+        (_, true) => format!("{}%以上", b[0]),
+        _ => format!("{}〜{}%", b[0], b[1]),
+    };
+    let mut body: Vec<Vec<Cell>> = counts
+        .iter()
+        .map(|c| {
+            vec![
+                Cell::Text(c.category.id.clone()),
+                Cell::Text(c.category.group.clone()),
+                Cell::Text(c.category.label.clone()),
+                Cell::Text(bounds(c.category.closed)),
+                Cell::Text(bounds(c.category.migration)),
+                Cell::Persons(c.count as f64),
+                Cell::Persons(c.category.published as f64),
+            ]
+        })
+        .collect();
+    let mut groups: Vec<(String, usize, usize)> = Vec::new();
+    for c in &counts {
+        match groups.iter_mut().find(|(g, _, _)| *g == c.category.group) {
+            Some((_, a, b)) => {
+                *a += c.count;
+                *b += c.category.published;
+            }
+            None => groups.push((c.category.group.clone(), c.count, c.category.published)),
+        }
+    }
+    for (g, a, b) in groups {
+        body.push(vec![
+            Cell::Text("計".into()),
+            Cell::Text(g),
+            Cell::Text(String::new()),
+            Cell::Text(String::new()),
+            Cell::Text(String::new()),
+            Cell::Persons(a as f64),
+            Cell::Persons(b as f64),
+        ]);
+    }
+    Ok((h, body))
+}
+
+fn categories_text(n: &National) -> Result<String> {
+    if n.basis != Basis::R5 {
+        return Ok(String::new());
+    }
+    let d = crate::compare::young_women::Definition::get()?;
+    let (h, body) = categories_table(n)?;
+    Ok(format!(
+        "\n若年女性人口（20-39歳女性）の{}→{}年の減少率による分類（推計した{}市区町村; 人口戦略会議は{}自治体）\n{}出典: {}\n注: jinko の値はパターン1（令和5年推計準拠・推定）と, その2020年以降の移動をゼロにした封鎖人口によるもの。令和5年推計の男女・5歳階級の値と社人研の封鎖人口推計は公表データに含まれないため推定であり, 件数は公表値と一致しない（政令指定都市は市全体, 東京都特別区は区ごとに数える点は同じ）。\n",
+        d.from,
+        d.to,
+        n.municipalities.len(),
+        d.municipalities,
+        render_table(&h, &body),
+        d.source
+    ))
+}
+
 /// The terminal table.
-pub fn table(n: &National, sel: &Selection) -> String {
+pub fn table(n: &National, sel: &Selection) -> Result<String> {
     let rows = selected(n, sel);
     let (h, body) = municipal_table(n, sel, &rows);
     let (ah, abody) = area_table(n, sel);
-    format!(
-        "全国の市区町村の将来推計（{}市区町村を表示, 推計 {}市区町村）\n{}{}\n都道府県・全国（推計したすべての市区町村の合計）\n{}\n{}\n\n{}\n{}\n",
+    Ok(format!(
+        "全国の市区町村の将来推計（{}; {}市区町村を表示, 推計 {}市区町村）\n{}{}\n都道府県・全国（推計したすべての市区町村の合計）\n{}\n{}\n{}\n{}\n{}\n",
+        n.basis.label(),
         rows.len(),
         n.municipalities.len(),
         render_table(&h, &body),
         skipped_lines(n),
         render_table(&ah, &abody),
         levels_table(n, &rows),
+        categories_text(n)?,
         worst_line(n),
         crate::national::CREDIT
-    )
+    ))
 }
 
 fn csv_of(headers: &[String], body: &[Vec<Cell>]) -> CsvTable {
@@ -397,7 +540,7 @@ fn figures_json(years: &[i32], base: f64, f: &Figures) -> Value {
 
 /// One JSON object: `years`, `impact_year`, `municipalities`, `prefectures`, `japan`,
 /// `level_counts` (`[natural−1][social−1]`), `worst_cell`, `credit`.
-pub fn json(n: &National, sel: &Selection) -> Value {
+pub fn json(n: &National, sel: &Selection) -> Result<Value> {
     let rows = selected(n, sel);
     let scen = |base: f64, of: &dyn Fn(Standard) -> Figures| -> Value {
         let mut m = serde_json::Map::new();
@@ -406,15 +549,28 @@ pub fn json(n: &National, sel: &Selection) -> Value {
         }
         Value::Object(m)
     };
+    let official_key = match n.basis {
+        Basis::H30 => "ipss_h30",
+        Basis::R5 => "ipss_r5",
+    };
     let area = |a: &AreaRow| {
-        json!({
+        let mut v = json!({
             "code": a.code, "name": a.name, "municipalities": a.municipalities, "base": a.base,
             "census_based_members": a.has_census_based,
             "scenarios": scen(a.base, &|s| a.of(s).clone()),
-            "ipss_h30": n.years.iter().zip(&a.ipss).filter_map(|(y, v)| v.map(|v| json!({"year": y, "total": v}))).collect::<Vec<_>>(),
-        })
+        });
+        v[official_key] = n
+            .years
+            .iter()
+            .zip(&a.ipss)
+            .filter_map(|(y, v)| v.map(|v| json!({"year": y, "total": v})))
+            .collect::<Vec<_>>()
+            .into();
+        v
     };
-    json!({
+    Ok(json!({
+        "basis": match n.basis { Basis::H30 => "h30", Basis::R5 => "r5" },
+        "base_year": n.basis.base_year(),
         "years": n.years,
         "impact_year": n.impact_year,
         "municipalities": rows.iter().map(|r| {
@@ -427,17 +583,23 @@ pub fn json(n: &National, sel: &Selection) -> Value {
                 "natural": {"percent": r.natural.percent, "level": r.natural.level},
                 "social": {"percent": r.social.percent, "level": r.social.level},
                 "warnings": r.warnings,
+                "young_women": r.young_women,
+                "calibration_worst": r.calibration_worst,
             })
         }).collect::<Vec<_>>(),
         "prefectures": n.prefectures.iter().map(area).collect::<Vec<_>>(),
         "japan": area(&n.japan),
         "level_counts": level_counts(&rows),
+        "young_women_categories": n.category_counts()?.iter().map(|c| json!({
+            "id": c.category.id, "group": c.category.group, "label": c.category.label,
+            "count": c.count, "published": c.category.published,
+        })).collect::<Vec<_>>(),
         "not_projected": n.skipped.iter().map(|(m, why)| json!({"code": m.code, "name": m.name, "reason": why})).collect::<Vec<_>>(),
         "worst_cell": n.worst_cell.as_ref().map(|w| json!({
             "prefecture": w.prefecture, "year": w.year, "sex": w.sex, "age": w.age, "sum": w.sum, "ipss": w.ipss
         })),
         "credit": crate::national::CREDIT,
-    })
+    }))
 }
 
 fn xerr(e: rust_xlsxwriter::XlsxError) -> Error {
@@ -511,5 +673,9 @@ pub fn xlsx(n: &National, sel: &Selection) -> Result<Vec<u8>> {
         })
         .collect();
     sheet(&mut wb, "影響度", &lh, &lb)?;
+    if n.basis == Basis::R5 {
+        let (ch, cb) = categories_table(n)?;
+        sheet(&mut wb, "若年女性", &ch, &cb)?;
+    }
     wb.save_to_buffer().map_err(xerr)
 }

@@ -267,6 +267,7 @@ pub fn json(s: &Scenario, p: &Projection) -> Value {
         "pack": s.pack.name,
         "base_year": s.model.base_year,
         "base": s.base_label,
+        "calibration": s.calibration,
         "method": match s.model.fertility {
             crate::engine::FertilityMethod::Cwr => "cwr",
             crate::engine::FertilityMethod::Asfr => "asfr",

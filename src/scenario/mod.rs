@@ -19,6 +19,7 @@
 //! ```
 
 mod assumptions;
+pub mod calibrate;
 pub(crate) mod raw;
 mod stages;
 
@@ -41,6 +42,21 @@ pub enum BaseKind {
     /// Estimated: the census five years earlier projected one step with the scenario's first
     /// assumptions, then raked to the base year's census margins (labelled estimated everywhere).
     Estimated,
+    /// Estimated for a published projection summary: the census five years earlier projected one
+    /// step with the scenario's first assumptions, then raked to the summary's base-year row
+    /// (total and 0-14 / 15-64 / 65+, both sexes: IPSS 2023's base, unknown ages prorated) and,
+    /// where the pack has them, the census margins' totals by sex.
+    Summary,
+}
+
+/// Calibration of the assumptions (see [`calibrate`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Calibrate {
+    /// None (the default; lets a scenario switch off the one it extends).
+    None,
+    /// To the pack's projection summary (files.projection_summary), in every year it has.
+    Summary,
 }
 
 /// What a scenario stands for in the Cabinet Office's standard analysis (not inherited by
@@ -234,6 +250,8 @@ pub struct Scenario {
     pub notes: Vec<String>,
     /// The scenario's role in the standard analysis, if it declares one.
     pub role: Option<Role>,
+    /// The calibration to a projection summary, if the scenario asks for one.
+    pub calibration: Option<calibrate::Calibration>,
 }
 
 impl Scenario {
@@ -281,6 +299,18 @@ impl Scenario {
     /// names the folder in messages. `jinko national` builds the standard scenarios of every
     /// municipality this way, from the same texts `jinko init` writes.
     pub fn from_texts(dir: &Path, files: &[(&str, String)], pack: &Pack) -> Result<Vec<Scenario>> {
+        let all: Vec<&str> = files.iter().map(|(n, _)| *n).collect();
+        Self::from_texts_some(dir, files, pack, &all)
+    }
+
+    /// [`Scenario::from_texts`], building only the files named in `wanted` (in that order; the
+    /// others are there to be extended).
+    pub fn from_texts_some(
+        dir: &Path,
+        files: &[(&str, String)],
+        pack: &Pack,
+        wanted: &[&str],
+    ) -> Result<Vec<Scenario>> {
         let mut parsed: Vec<raw::Layer> = Vec::with_capacity(files.len());
         for (name, text) in files {
             let path = dir.join(name);
@@ -291,8 +321,13 @@ impl Scenario {
                 raw,
             });
         }
-        let mut out = Vec::with_capacity(files.len());
-        for i in 0..parsed.len() {
+        let mut out = Vec::with_capacity(wanted.len());
+        for want in wanted {
+            let Some(i) = files.iter().position(|(n, _)| n == want) else {
+                return Err(Error::Invalid(format!(
+                    "no scenario {want} among the texts given"
+                )));
+            };
             let mut layers = vec![parsed[i].clone()];
             while let Some(parent) = layers.last().and_then(|l| l.raw.extends.clone()) {
                 let Some(j) = files.iter().position(|(n, _)| *n == parent) else {

@@ -12,7 +12,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use super::{
-    BaseKind, Beyond, Method, MigrationKind, RawTiming, Role, Source, SurvivalSource, UnknownAge,
+    BaseKind, Beyond, Calibrate, Method, MigrationKind, RawTiming, Role, Source, SurvivalSource,
+    UnknownAge,
 };
 
 /// Anchor points `{ 2020 = 1.56, 2030 = 2.1 }`, in the order written (years as written, parsed
@@ -97,6 +98,7 @@ pub(crate) struct RawScenario {
     pub method: Option<Method>,
     pub horizon: Option<i32>,
     pub beyond: Option<Beyond>,
+    pub calibrate: Option<Calibrate>,
     pub assumptions: Option<RawAssumptions>,
     pub fertility: Option<RawFertility>,
     pub migration: Option<RawMigration>,
@@ -244,6 +246,7 @@ pub(crate) fn merge(layers: Vec<Layer>) -> Merged {
         method,
         horizon,
         beyond,
+        calibrate,
         measures
     );
     nested!(

@@ -7,8 +7,8 @@
 use super::assumptions::{base_migration, period_for, survival};
 use super::raw::Merged;
 use super::{
-    anchors, BaseKind, Beyond, FertilityPath, Frame, Measure, Method, MigrationKind, Path1,
-    RawTiming, Scenario, Source, SurvivalSource, UnknownAge,
+    anchors, calibrate::Calibration, BaseKind, Beyond, Calibrate, FertilityPath, Frame, Measure,
+    Method, MigrationKind, Path1, RawTiming, Scenario, Source, SurvivalSource, UnknownAge,
 };
 use crate::engine::{Cells, FertilityMethod, MigrationForm, Model, Period, Timing};
 use crate::error::{Error, Location, Result};
@@ -29,9 +29,19 @@ pub(crate) fn build_with_pack(path: &Path, m: &Merged, pack: Pack) -> Result<Sce
     let frame = frame(path, m)?;
     let (base, base_label) = base(m, &pack, &frame)?;
     let mut periods = periods(m, &pack, &frame)?;
+    let calibration = match raw.calibrate {
+        Some(Calibrate::Summary) => Some(super::calibrate::calibrate(
+            m,
+            &pack,
+            &frame,
+            &base,
+            &mut periods,
+        )?),
+        _ => None,
+    };
     let mut notes = Vec::new();
     survival_stage(m, &pack, &frame, &mut periods, &mut notes)?;
-    let (fertility, tfr_base) = fertility(m, &pack, &frame, &mut periods)?;
+    let (fertility, tfr_base) = fertility(m, &pack, &frame, calibration.as_ref(), &mut periods)?;
     let mut multipliers = migration(m, &frame, &mut periods)?;
     let measures = measures(m, &pack, &frame, &mut periods)?;
     let mut model = Model {
@@ -71,6 +81,7 @@ pub(crate) fn build_with_pack(path: &Path, m: &Merged, pack: Pack) -> Result<Sce
         measures,
         notes,
         role: raw.role,
+        calibration,
     })
 }
 
@@ -174,6 +185,7 @@ fn frame(path: &Path, m: &Merged) -> Result<Frame> {
 fn base(m: &Merged, pack: &Pack, frame: &Frame) -> Result<(Cells, String)> {
     match m.raw.base {
         Some(BaseKind::Estimated) => estimate_base(m, pack, frame),
+        Some(BaseKind::Summary) => estimate_base_for_summary(m, pack, frame),
         _ => base_population(m, pack, frame.base_year),
     }
 }
@@ -257,11 +269,13 @@ fn survival_stage(
 }
 
 /// Fertility: a TFR path turned into CWR (method.md) or scaling the ASFR; returns the path and
-/// the TFR the base path stands for.
+/// the TFR the base path stands for. On a calibrated path the TFR each period stands for is
+/// `tfr_base` times the period's factor on the child–woman ratio.
 fn fertility(
     m: &Merged,
     pack: &Pack,
     frame: &Frame,
+    calibration: Option<&Calibration>,
     periods: &mut [Period],
 ) -> Result<(Option<FertilityPath>, Option<f64>)> {
     let raw = &m.raw;
@@ -302,7 +316,8 @@ fn fertility(
                 }
                 for p in periods.iter_mut() {
                     if let Some(v) = path.at((p.start + 5) as f64) {
-                        p.cwr *= v / tb;
+                        let stands_for = tb * calibration.map_or(1.0, |c| c.cwr_factor(p.start));
+                        p.cwr *= v / stands_for;
                     }
                 }
             }
@@ -553,31 +568,25 @@ fn net_migration_targets(
     Ok(())
 }
 
-/// The estimated base (see [`BaseKind::Estimated`]).
-fn estimate_base(m: &Merged, pack: &Pack, frame: &Frame) -> Result<(Cells, String)> {
-    let base_year = frame.base_year;
+/// The census five years before the base year, unknown ages prorated, projected one step with
+/// the assumptions of that period (the start of both estimated bases).
+fn census_projected_one_step(m: &Merged, pack: &Pack, frame: &Frame, what: &str) -> Result<Cells> {
     let ages = pack.ages;
-    let prev = base_year - 5;
+    let prev = frame.base_year - 5;
     let census = pack.census.get(&prev).ok_or_else(|| {
         Error::input(
             m.at("base"),
             format!(
-                "base = \"estimated\" projects the census of {prev}, which the pack does not have: expected one of {}",
+                "base = \"{what}\" projects the census of {prev}, which the pack does not have: expected one of {}",
                 join_years(pack.census.keys())
             ),
-        )
-    })?;
-    let margins = pack.margins.get(&base_year).ok_or_else(|| {
-        Error::input(
-            m.at("base"),
-            format!("base = \"estimated\" rakes to census margins of {base_year}: expected them in the pack's files.margins"),
         )
     })?;
     let period = period_for(pack, prev, frame)?.ok_or_else(|| {
         Error::input(
             m.at("base"),
             format!(
-                "base = \"estimated\" needs the assumptions of {}: the pack has none",
+                "base = \"{what}\" needs the assumptions of {}: the pack has none",
                 period_label(prev)
             ),
         )
@@ -592,11 +601,83 @@ fn estimate_base(m: &Merged, pack: &Pack, frame: &Frame) -> Result<(Cells, Strin
         &start,
         &mut est,
     );
+    Ok(est)
+}
+
+/// The base estimated for a projection summary (see [`BaseKind::Summary`]).
+fn estimate_base_for_summary(m: &Merged, pack: &Pack, frame: &Frame) -> Result<(Cells, String)> {
+    use crate::engine::rake::Constraint;
+    let base_year = frame.base_year;
+    let n = pack.ages.len();
+    let row = pack.projection_summary.get(&base_year).ok_or_else(|| {
+        Error::input(
+            m.at("base"),
+            format!("base = \"summary\" rakes to the projection summary's {base_year} row: expected files.projection_summary in the pack, with that year"),
+        )
+    })?;
+    if n != MAX_AGES - 2 {
+        return Err(Error::input(
+            m.at("base"),
+            "base = \"summary\" rakes to 0-14 / 15-64 / 65+: expected the pack's open_age = 90",
+        ));
+    }
+    let mut est = census_projected_one_step(m, pack, frame, "summary")?;
+    let group = |from, to, target| Constraint {
+        sex: None,
+        from,
+        to,
+        target,
+    };
+    let mut constraints = vec![
+        group(0, 2, row.age_0_14),
+        group(3, 12, row.age_15_64),
+        group(13, n - 1, row.age_65_plus),
+    ];
+    let by_sex: Vec<_> = pack
+        .margins
+        .get(&base_year)
+        .map(|v| v.iter().filter(|mg| mg.span.is_none()).collect())
+        .unwrap_or_default();
+    for mg in &by_sex {
+        constraints.push(Constraint {
+            sex: Some(mg.sex),
+            from: 0,
+            to: n - 1,
+            target: mg.population,
+        });
+    }
+    let here = || Location::file(pack.file("projection_summary"));
+    crate::engine::rake::rake(&mut est, &constraints, 1e-13, 10_000)
+        .map_err(|e| Error::input(here(), format!("cannot rake the {base_year} base: {e}")))?;
+    Ok((
+        est,
+        format!(
+            "estimated {base_year}: census {} projected with the {} assumptions and raked to {}'s {base_year} total and 0-14 / 15-64 / 65+{}",
+            base_year - 5,
+            period_label(base_year - 5),
+            pack.compare.summary_label,
+            if by_sex.is_empty() { String::new() } else { " and the census totals by sex".into() }
+        ),
+    ))
+}
+
+/// The estimated base (see [`BaseKind::Estimated`]).
+fn estimate_base(m: &Merged, pack: &Pack, frame: &Frame) -> Result<(Cells, String)> {
+    let base_year = frame.base_year;
+    let ages = pack.ages;
+    let prev = base_year - 5;
+    let margins = pack.margins.get(&base_year).ok_or_else(|| {
+        Error::input(
+            m.at("base"),
+            format!("base = \"estimated\" rakes to census margins of {base_year}: expected them in the pack's files.margins"),
+        )
+    })?;
+    let mut est = census_projected_one_step(m, pack, frame, "estimated")?;
     let constraints: Vec<crate::engine::rake::Constraint> = margins
         .iter()
         .filter_map(|mg| {
             mg.span.map(|(a, b)| crate::engine::rake::Constraint {
-                sex: mg.sex,
+                sex: Some(mg.sex),
                 from: a,
                 to: b,
                 target: mg.population,
@@ -702,7 +783,7 @@ fn base_population(m: &Merged, pack: &Pack, base_year: i32) -> Result<(Cells, St
                 format!("{base_year} column of the published projection"),
             ))
         }
-        BaseKind::Estimated => Err(Error::Invalid(
+        BaseKind::Estimated | BaseKind::Summary => Err(Error::Invalid(
             "internal: the estimated base is built by estimate_base".into(),
         )),
     }

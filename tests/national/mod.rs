@@ -93,6 +93,7 @@ fn municipal_sums_equal_the_prefecture_projections() {
     let options = Options {
         years: vec![2020, 2045, 2065],
         impact_year: 2045,
+        basis: jinko::national::run::Basis::H30,
         levels: ImpactLevels::default_levels(),
         prefectures: Vec::new(),
         engine: Engine::Scalar,
@@ -476,4 +477,69 @@ fn national_rejects_bad_arguments() {
         .args(["national", "--format", "xlsx"])
         .assert()
         .code(2);
+}
+
+/// Issue 11: on the 2020 basis every municipality with an IPSS 2023 summary row reproduces the
+/// published total and three groups 2020 (the estimated base) … 2050 within one person; the
+/// ones it cannot are named, and few.
+#[test]
+fn r5_basis_reproduces_the_ipss_2023_summary_everywhere() {
+    let b = bundle();
+    let options = Options {
+        years: vec![2050, 2070],
+        impact_year: 2050,
+        basis: jinko::national::run::Basis::R5,
+        levels: ImpactLevels::default_levels(),
+        prefectures: Vec::new(),
+        engine: Engine::Scalar,
+    };
+    let n = jinko::national::run::run(b, &options, &jinko::batch::progress::Progress::hidden())
+        .unwrap();
+    let with_summary = b
+        .municipalities
+        .iter()
+        .filter(|m| b.summary_of(m).is_some())
+        .count();
+    // Independent check of every municipality's projection against the bundle's summary rows.
+    let mut worst = (0.0f64, String::new());
+    for r in &n.municipalities {
+        let w = r.calibration_worst.expect("r5 rows carry their check");
+        if w > worst.0 {
+            worst = (w, r.municipality.name.clone());
+        }
+        let s = b.summary_of(r.municipality).expect("a summary row");
+        let p1 = &r.figures[0];
+        // 2050 total equals the published one.
+        assert!(
+            (p1.totals[0] - s.rows[&2050].total).abs() < 1.0,
+            "{}",
+            r.municipality.name
+        );
+    }
+    eprintln!(
+        "r5: {} projected of {with_summary} with a summary; worst {:.2e} persons at {}",
+        n.municipalities.len(),
+        worst.0,
+        worst.1
+    );
+    assert!(worst.0 < 1.0, "{worst:?}");
+    let failed: Vec<&str> = n
+        .skipped
+        .iter()
+        .filter(|(m, _)| b.summary_of(m).is_some() && b.unprojectable(m).is_none())
+        .map(|(m, _)| m.name.as_str())
+        .collect();
+    assert!(failed.len() <= 3, "{failed:?}");
+    assert_eq!(n.municipalities.len() + failed.len(), with_summary);
+    // The categories cover every projected municipality once.
+    let counts = n.category_counts().unwrap();
+    assert_eq!(
+        counts.iter().map(|c| c.count).sum::<usize>(),
+        n.municipalities.len()
+    );
+    // The published counts (人口戦略会議 2024) sum to the 1,729 it classified.
+    assert_eq!(
+        counts.iter().map(|c| c.category.published).sum::<usize>(),
+        1729
+    );
 }

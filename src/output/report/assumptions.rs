@@ -86,6 +86,15 @@ pub fn base_text(s: &Scenario) -> String {
             "{base_year}年の社人研推計の値（国勢調査人口、年齢不詳を社人研が按分）。出典: {}",
             pack_file(s, "projection").unwrap_or_else(|| "データパックの公表推計".into())
         )
+    } else if label.contains("0-14 / 15-64 / 65+") {
+        format!(
+            "{base_year}年の推計基準人口（推定）: {}年国勢調査を1期間推計し、{}の{base_year}年の総数・0-14歳・15-64歳・65歳以上（国勢調査人口、年齢不詳按分）{}にレーキングして作成。出典: {}、{}",
+            base_year - 5,
+            s.pack.compare.summary_label,
+            if label.contains("by sex") { "と男女別総数" } else { "" },
+            pack_file(s, "census").unwrap_or_default(),
+            pack_file(s, "projection_summary").unwrap_or_default()
+        )
     } else if label.starts_with("estimated") {
         format!(
             "{base_year}年の推計基準人口: 前回の国勢調査を推計し、{base_year}年国勢調査の男女・年齢区分別の人口にレーキングして作成（推計値）。出典: {}、{}",
@@ -107,6 +116,35 @@ pub fn base_text(s: &Scenario) -> String {
     }
 }
 
+/// The calibration to a published summary, in Japanese: what was adjusted, period by period.
+pub fn calibration_text(c: &crate::scenario::calibrate::Calibration) -> String {
+    let per: Vec<String> = c
+        .periods
+        .iter()
+        .map(|p| {
+            format!(
+                "{}–{}年 死亡水準×{:.3}・5-64歳のコーホート変化率×{:.4}{}・子ども女性比×{:.3}",
+                p.start,
+                p.start + 5,
+                p.old_age_mortality,
+                p.migration_factor,
+                if p.child_migration_factor != 1.0 {
+                    format!("（5-14歳はさらに×{:.4}）", p.child_migration_factor)
+                } else {
+                    String::new()
+                },
+                p.cwr_factor
+            )
+        })
+        .collect();
+    format!(
+        "{}の総数と3区分（0-14歳・15-64歳・65歳以上）を各年で再現するよう, 期間ごとに3つの水準を調整（推定）: 60歳以上の死亡の水準（65歳以上から）, 5-64歳の移動の水準（コーホート変化率への係数, 15-64歳から）, 子ども女性比（0-14歳から）。{}。最終年以降は最後の期間を据え置き。最大誤差 {:.2e} 人。",
+        c.label,
+        per.join("、"),
+        c.worst
+    )
+}
+
 /// The assumptions of `run`, line by line.
 pub fn lines(run: &Run, review: Option<&Review>) -> Vec<AssumptionLine> {
     let s = &run.scenario;
@@ -119,6 +157,12 @@ pub fn lines(run: &Run, review: Option<&Review>) -> Vec<AssumptionLine> {
         what: "基準人口",
         text: base,
     });
+    if let Some(c) = &s.calibration {
+        out.push(AssumptionLine {
+            what: "推計の較正",
+            text: calibration_text(c),
+        });
+    }
 
     // 出生
     let method = match s.model.fertility {
