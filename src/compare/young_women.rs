@@ -115,7 +115,7 @@ fn women(cells: &Cells, ages: [usize; 2]) -> f64 {
     cells[1][ages[0]..=ages[1]].iter().sum()
 }
 
-fn in_year<'a>(p: &'a Projection, year: i32) -> Option<&'a Cells> {
+fn in_year(p: &Projection, year: i32) -> Option<&Cells> {
     p.years
         .iter()
         .position(|&y| y == year)

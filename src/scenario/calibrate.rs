@@ -307,7 +307,7 @@ fn solve_linear(mut f: impl FnMut(f64) -> f64, target: f64) -> Option<f64> {
         return None;
     }
     let mut x = 1.0 + (target - f1) / slope;
-    if !(x >= 0.0) {
+    if x.is_nan() || x < 0.0 {
         return None;
     }
     let fx = f(x);
