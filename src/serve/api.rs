@@ -102,10 +102,13 @@ pub struct Migration {
 #[serde(rename_all = "kebab-case")]
 pub enum HouseholdKind {
     /// 20代夫婦.
+    #[serde(rename = "couple-20s")]
     Couple20s,
     /// 30代夫婦と子1人.
+    #[serde(rename = "couple-30s-child")]
     Couple30sChild,
     /// 60代夫婦.
+    #[serde(rename = "couple-60s")]
     Couple60s,
     /// `custom` persons.
     Custom,
