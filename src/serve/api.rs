@@ -238,7 +238,10 @@ pub fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError>
         let inner = e.into_inner();
         let msg = inner.to_string();
         if path.is_empty() || path == "." {
-            ApiError::status(400, format!("the request body: {msg}: expected a JSON object"))
+            ApiError::status(
+                400,
+                format!("the request body: {msg}: expected a JSON object"),
+            )
         } else {
             ApiError::bad(&path, msg)
         }
@@ -262,7 +265,10 @@ impl Frame {
         if y < b || y > h || (y - b) % 5 != 0 {
             return Err(ApiError::bad(
                 field,
-                format!("{y}: expected the start year of a projection period, {b}, {} … {h}", b + 5),
+                format!(
+                    "{y}: expected the start year of a projection period, {b}, {} … {h}",
+                    b + 5
+                ),
             ));
         }
         Ok(())
@@ -287,7 +293,10 @@ impl Request {
         if self.basis != 2015 {
             return Err(ApiError::bad(
                 "basis",
-                format!("{}: expected 2015 (base 2015, IPSS 2018); the 2020 basis is not in this build", self.basis),
+                format!(
+                    "{}: expected 2015 (base 2015, IPSS 2018); the 2020 basis is not in this build",
+                    self.basis
+                ),
             ));
         }
         if let Some(t) = &self.tfr {
@@ -305,7 +314,7 @@ impl Request {
                 MigrationKind::Multiplier => (crate::limits::MAX_MULTIPLIER, "a multiplier"),
                 MigrationKind::Net => (crate::limits::MAX_PERSONS, "net migrants per period"),
             };
-            if !(m.value.abs() <= lim) {
+            if !(-lim..=lim).contains(&m.value) {
                 return Err(ApiError::bad(
                     "migration.value",
                     format!("{}: expected {what} from −{lim} to {lim}", m.value),
@@ -316,13 +325,21 @@ impl Request {
             if !(0.0..=MAX_HOUSEHOLDS).contains(&h.per_year) {
                 return Err(ApiError::bad(
                     "households.per_year",
-                    format!("{}: expected households a year from 0 to {MAX_HOUSEHOLDS}", h.per_year),
+                    format!(
+                        "{}: expected households a year from 0 to {MAX_HOUSEHOLDS}",
+                        h.per_year
+                    ),
                 ));
             }
             if h.from < f.base_year || h.from >= f.horizon {
                 return Err(ApiError::bad(
                     "households.from",
-                    format!("{}: expected a year from {} to {}", h.from, f.base_year, f.horizon - 1),
+                    format!(
+                        "{}: expected a year from {} to {}",
+                        h.from,
+                        f.base_year,
+                        f.horizon - 1
+                    ),
                 ));
             }
             match (h.kind, &h.custom) {
@@ -338,7 +355,14 @@ impl Request {
                         format!("{} entries: expected 1 to {MAX_HOUSEHOLD_ENTRIES}", c.len()),
                     ))
                 }
-                (HouseholdKind::Custom, _) => {}
+                (HouseholdKind::Custom, Some(c)) => {
+                    if let Some(k) = c.keys().find(|k| k.contains([',', '=']) || k.chars().count() > 40) {
+                        return Err(ApiError::bad(
+                            "households.custom",
+                            format!("key {k:?}: expected \"male AGE\", \"female AGE\" or \"AGE\", e.g. \"female 30-34\""),
+                        ));
+                    }
+                }
                 (_, Some(_)) => {
                     return Err(ApiError::bad(
                         "households.custom",
@@ -359,17 +383,20 @@ impl Request {
                     format!("{}: expected a projected year after the base year", t.year),
                 ));
             }
-            crate::limits::target(t.population, crate::Location::file("request").field("target.population"))
-                .map_err(|_| {
-                    ApiError::bad(
-                        "target.population",
-                        format!(
-                            "{}: expected a population above 0 and at most {:e}",
-                            t.population,
-                            crate::limits::MAX_PERSONS
-                        ),
-                    )
-                })?;
+            crate::limits::target(
+                t.population,
+                crate::Location::file("request").field("target.population"),
+            )
+            .map_err(|_| {
+                ApiError::bad(
+                    "target.population",
+                    format!(
+                        "{}: expected a population above 0 and at most {:e}",
+                        t.population,
+                        crate::limits::MAX_PERSONS
+                    ),
+                )
+            })?;
         }
         if let Some(y) = self.year {
             f.projected_year("year", y)?;
@@ -416,7 +443,13 @@ impl Request {
             let start = base + 5;
             match ctx.tfr_base {
                 Some(tb) if t.by > start => {
-                    let _ = writeln!(o, "tfr = {{ {start} = {}, {} = {} }}", num(tb), t.by, num(t.value));
+                    let _ = writeln!(
+                        o,
+                        "tfr = {{ {start} = {}, {} = {} }}",
+                        num(tb),
+                        t.by,
+                        num(t.value)
+                    );
                 }
                 _ => {
                     let _ = writeln!(o, "tfr = {{ {} = {} }}", t.by, num(t.value));
@@ -439,7 +472,12 @@ impl Request {
             }
         }
         if let Some(m) = &self.mortality {
-            let _ = writeln!(o, "\n[survival]\nmortality = {{ {} = {} }}", m.from, num(m.value));
+            let _ = writeln!(
+                o,
+                "\n[survival]\nmortality = {{ {} = {} }}",
+                m.from,
+                num(m.value)
+            );
         }
         if let Some(h) = &self.households {
             let persons: Vec<String> = Request::household(h)
@@ -520,9 +558,14 @@ pub fn num(v: f64) -> String {
     format!("{v:?}")
 }
 
-/// A number for people (20, 1.8).
+/// A number for people (20, 1.8, 2.064): at most three decimals.
 fn disp(v: f64) -> String {
-    format!("{v}")
+    let r = (v * 1000.0).round() / 1000.0;
+    if r.is_finite() {
+        format!("{r}")
+    } else {
+        format!("{v}")
+    }
 }
 
 /// A TOML basic string.

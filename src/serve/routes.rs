@@ -53,7 +53,10 @@ type Shared = State<Arc<App>>;
 /// The router.
 pub fn router(app: Arc<App>) -> Router {
     Router::new()
-        .route("/", get(|| async { asset(INDEX, "text/html; charset=utf-8") }))
+        .route(
+            "/",
+            get(|| async { asset(INDEX, "text/html; charset=utf-8") }),
+        )
         .route(
             "/app.js",
             get(|| async { asset(SCRIPT, "text/javascript; charset=utf-8") }),
@@ -77,14 +80,20 @@ pub fn router(app: Arc<App>) -> Router {
 
 async fn secure(mut r: Response) -> Response {
     let h = r.headers_mut();
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
         ),
     );
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     r
 }
 
@@ -336,7 +345,11 @@ async fn export_toml(
     })
     .await
     {
-        Ok(t) => download(t.into_bytes(), "application/toml; charset=utf-8", api::USER_FILE),
+        Ok(t) => download(
+            t.into_bytes(),
+            "application/toml; charset=utf-8",
+            api::USER_FILE,
+        ),
         Err(e) => error(e),
     }
 }
@@ -362,7 +375,11 @@ async fn export_report(
     raw: Result<Bytes, BytesRejection>,
 ) -> Response {
     match with_request(app, headers, raw, answer::report).await {
-        Ok(h) => download(h.into_bytes(), "text/html; charset=utf-8", "jinko-serve-report.html"),
+        Ok(h) => download(
+            h.into_bytes(),
+            "text/html; charset=utf-8",
+            "jinko-serve-report.html",
+        ),
         Err(e) => error(e),
     }
 }

@@ -145,8 +145,11 @@ impl Base {
 pub struct State {
     bundle: &'static Bundle,
     packs: Vec<Arc<Base>>,
-    cache: Mutex<(HashMap<String, Arc<Base>>, VecDeque<String>)>,
+    cache: Mutex<Cache>,
 }
+
+/// Built places by id, and the ids in the order they were built (the oldest is dropped first).
+type Cache = (HashMap<String, Arc<Base>>, VecDeque<String>);
 
 impl State {
     /// The bundle and the packs in `dirs`, each read and built now.
@@ -218,10 +221,11 @@ impl State {
         if let Some(b) = self.cached(id) {
             return Ok(b);
         }
-        let m = self
-            .bundle
-            .by_code(id)
-            .ok_or_else(|| unknown(format!("{id}: no municipality of the national bundle has this code")))?;
+        let m = self.bundle.by_code(id).ok_or_else(|| {
+            unknown(format!(
+                "{id}: no municipality of the national bundle has this code"
+            ))
+        })?;
         let base = Arc::new(bundle_base(self.bundle, m).map_err(|e| ApiError {
             status: 404,
             field: Some("place".into()),
@@ -352,7 +356,11 @@ fn pack_base(i: usize, dir: &Path) -> Result<Base> {
         }
         Ok(out)
     };
-    let chains = [chain(Role::Pattern1)?, chain(Role::Sim1)?, chain(Role::Sim2)?];
+    let chains = [
+        chain(Role::Pattern1)?,
+        chain(Role::Sim1)?,
+        chain(Role::Sim2)?,
+    ];
     if chains[0].is_empty() {
         return Err(Error::Invalid(format!(
             "{}: no scenario with role = \"pattern1\": expected the pack's パターン1 beside pack.toml (jinko init writes pattern1.toml)",

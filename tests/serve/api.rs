@@ -43,7 +43,11 @@ fn exported_toml_projects_to_the_live_numbers() {
         let (a, b) = (nums(&live["total"]), nums(&cli["total"]));
         assert_eq!(a.len(), b.len());
         for (x, y) in a.iter().zip(&b) {
-            assert_eq!(x.to_bits(), y.to_bits(), "{req}: live {x} vs jinko project {y}");
+            assert_eq!(
+                x.to_bits(),
+                y.to_bits(),
+                "{req}: live {x} vs jinko project {y}"
+            );
         }
     }
 }
@@ -63,7 +67,11 @@ fn no_controls_is_pattern1_on_the_official_path() {
     for p in official {
         let (y, v) = (p[0].as_f64().expect("year"), p[1].as_f64().expect("total"));
         let k = years.iter().position(|&x| x == y).expect("year projected");
-        assert!((total[k] - v).abs() <= 38.0, "{y}: {} vs IPSS {v}", total[k]);
+        assert!(
+            (total[k] - v).abs() <= 38.0,
+            "{y}: {} vs IPSS {v}",
+            total[k]
+        );
     }
     // The three age groups add up to the total; the pyramid of the horizon too.
     let g = &a["groups"];
@@ -172,7 +180,10 @@ fn solves_land_on_the_target() {
         "target": {"year": 2065, "population": 1e9}}});
     let s = post(addr, "/api/solve", &far.to_string()).json();
     assert!(s["value"].is_null());
-    assert!(s["message"].as_str().expect("message").contains("cannot be reached"));
+    assert!(s["message"]
+        .as_str()
+        .expect("message")
+        .contains("cannot be reached"));
 }
 
 /// The workbook and the report of `jinko report`, for パターン1 and the scenario.
@@ -185,7 +196,11 @@ fn xlsx_and_report_exports() {
     let wb: calamine::Xlsx<_> =
         calamine::open_workbook_from_rs(std::io::Cursor::new(x.body.clone())).expect("xlsx");
     use calamine::Reader;
-    assert!(wb.sheet_names().iter().any(|n| n == "概要"), "{:?}", wb.sheet_names());
+    assert!(
+        wb.sheet_names().iter().any(|n| n == "概要"),
+        "{:?}",
+        wb.sheet_names()
+    );
     let h = post(addr, "/api/export/report", req);
     assert_eq!(h.status, 200);
     let text = h.text();
@@ -197,7 +212,11 @@ fn xlsx_and_report_exports() {
 #[test]
 fn search_finds_by_name_and_code() {
     let addr = server();
-    for q in ["%E9%A3%AF%E5%A1%9A", "40205", "%E7%A6%8F%E5%B2%A1%E7%9C%8C%E9%A3%AF%E5%A1%9A"] {
+    for q in [
+        "%E9%A3%AF%E5%A1%9A",
+        "40205",
+        "%E7%A6%8F%E5%B2%A1%E7%9C%8C%E9%A3%AF%E5%A1%9A",
+    ] {
         let list = get(addr, &format!("/api/places?q={q}")).json();
         assert!(
             list.as_array()
@@ -208,7 +227,11 @@ fn search_finds_by_name_and_code() {
         );
     }
     assert_eq!(
-        get(addr, "/api/places?q=%E5%AD%98%E5%9C%A8%E3%81%97%E3%81%AA%E3%81%84").json(),
+        get(
+            addr,
+            "/api/places?q=%E5%AD%98%E5%9C%A8%E3%81%97%E3%81%AA%E3%81%84"
+        )
+        .json(),
         json!([])
     );
     let bad = get(addr, "/api/places?city=x");
@@ -228,34 +251,146 @@ fn bad_cases() -> Vec<(Value, &'static str, &'static str)> {
     vec![
         (p(json!({"basis": 2020})), "basis", "expected 2015"),
         (p(json!({"basis": "x"})), "basis", "invalid type"),
-        (p(json!({"tfr": {"value": 12.0, "by": 2035}})), "tfr.value", "at most 10"),
-        (p(json!({"tfr": {"value": 0.0, "by": 2035}})), "tfr.value", "above 0"),
-        (p(json!({"tfr": {"value": "high", "by": 2035}})), "tfr.value", "invalid type"),
-        (p(json!({"tfr": {"value": 1.8, "by": 2010}})), "tfr.by", "expected a year from 2021 to 2065"),
-        (p(json!({"tfr": {"value": 1.8, "by": 2070}})), "tfr.by", "2070"),
-        (p(json!({"tfr": {"value": 1.8}})), "tfr", "missing field `by`"),
-        (p(json!({"tfr": {"value": 1.8, "by": 2035, "from": 2020}})), "tfr.from", "unknown field"),
-        (p(json!({"migration": {"kind": "sideways", "value": 1.0, "from": 2020}})), "migration.kind", "unknown variant"),
-        (p(json!({"migration": {"kind": "multiplier", "value": 50.0, "from": 2020}})), "migration.value", "expected a multiplier"),
-        (p(json!({"migration": {"kind": "multiplier", "value": 1.2, "from": 2022}})), "migration.from", "start year of a projection period"),
-        (p(json!({"migration": {"kind": "multiplier", "value": 1.2, "from": 2065}})), "migration.from", "2060"),
-        (p(json!({"migration": {"kind": "net", "value": 1e12, "from": 2020}})), "migration.value", "net migrants"),
-        (p(json!({"households": {"per_year": -1.0, "kind": "couple-20s", "from": 2020}})), "households.per_year", "from 0"),
-        (p(json!({"households": {"per_year": 5.0, "kind": "couple-20s", "from": 2070}})), "households.from", "expected a year from 2015 to 2064"),
-        (p(json!({"households": {"per_year": 5.0, "kind": "family", "from": 2020}})), "households.kind", "unknown variant"),
-        (p(json!({"households": {"per_year": 5.0, "kind": "custom", "from": 2020}})), "households.custom", "missing"),
-        (p(json!({"households": {"per_year": 5.0, "kind": "couple-20s", "from": 2020, "custom": {"0-4": 1}}})), "households.custom", "kind = \\\"custom\\\""),
-        (p(json!({"households": {"per_year": 5.0, "kind": "custom", "from": 2020, "custom": {"alien 30-34": 1}}})), "households", "expected \\\"male AGE\\\""),
-        (p(json!({"households": {"per_year": 5.0, "kind": "custom", "from": 2020, "custom": {"female 31-35": 1}}})), "households", "unknown age group"),
-        (p(json!({"households": {"per_year": 5.0, "kind": "custom", "from": 2020, "custom": {"0-4": -1}}})), "households", "0 or more"),
-        (p(json!({"mortality": {"value": 20.0, "from": 2020}})), "mortality.value", "from 0 to 10"),
-        (p(json!({"mortality": {"value": 0.9, "from": 2021}})), "mortality.from", "start year"),
-        (p(json!({"target": {"year": 2017, "population": 1e5}})), "target.year", "projected year"),
-        (p(json!({"target": {"year": 2015, "population": 1e5}})), "target.year", "after the base year"),
-        (p(json!({"target": {"year": 2065, "population": -5.0}})), "target.population", "above 0"),
+        (
+            p(json!({"tfr": {"value": 12.0, "by": 2035}})),
+            "tfr.value",
+            "at most 10",
+        ),
+        (
+            p(json!({"tfr": {"value": 0.0, "by": 2035}})),
+            "tfr.value",
+            "above 0",
+        ),
+        (
+            p(json!({"tfr": {"value": "high", "by": 2035}})),
+            "tfr.value",
+            "invalid type",
+        ),
+        (
+            p(json!({"tfr": {"value": 1.8, "by": 2010}})),
+            "tfr.by",
+            "expected a year from 2021 to 2065",
+        ),
+        (
+            p(json!({"tfr": {"value": 1.8, "by": 2070}})),
+            "tfr.by",
+            "2070",
+        ),
+        (
+            p(json!({"tfr": {"value": 1.8}})),
+            "tfr",
+            "missing field `by`",
+        ),
+        (
+            p(json!({"tfr": {"value": 1.8, "by": 2035, "from": 2020}})),
+            "tfr.from",
+            "unknown field",
+        ),
+        (
+            p(json!({"migration": {"kind": "sideways", "value": 1.0, "from": 2020}})),
+            "migration.kind",
+            "unknown variant",
+        ),
+        (
+            p(json!({"migration": {"kind": "multiplier", "value": 50.0, "from": 2020}})),
+            "migration.value",
+            "expected a multiplier",
+        ),
+        (
+            p(json!({"migration": {"kind": "multiplier", "value": 1.2, "from": 2022}})),
+            "migration.from",
+            "start year of a projection period",
+        ),
+        (
+            p(json!({"migration": {"kind": "multiplier", "value": 1.2, "from": 2065}})),
+            "migration.from",
+            "2060",
+        ),
+        (
+            p(json!({"migration": {"kind": "net", "value": 1e12, "from": 2020}})),
+            "migration.value",
+            "net migrants",
+        ),
+        (
+            p(json!({"households": {"per_year": -1.0, "kind": "couple-20s", "from": 2020}})),
+            "households.per_year",
+            "from 0",
+        ),
+        (
+            p(json!({"households": {"per_year": 5.0, "kind": "couple-20s", "from": 2070}})),
+            "households.from",
+            "expected a year from 2015 to 2064",
+        ),
+        (
+            p(json!({"households": {"per_year": 5.0, "kind": "family", "from": 2020}})),
+            "households.kind",
+            "unknown variant",
+        ),
+        (
+            p(json!({"households": {"per_year": 5.0, "kind": "custom", "from": 2020}})),
+            "households.custom",
+            "missing",
+        ),
+        (
+            p(
+                json!({"households": {"per_year": 5.0, "kind": "couple-20s", "from": 2020, "custom": {"0-4": 1}}}),
+            ),
+            "households.custom",
+            "kind = \\\"custom\\\"",
+        ),
+        (
+            p(
+                json!({"households": {"per_year": 5.0, "kind": "custom", "from": 2020, "custom": {"alien 30-34": 1}}}),
+            ),
+            "households",
+            "expected \\\"male AGE\\\"",
+        ),
+        (
+            p(
+                json!({"households": {"per_year": 5.0, "kind": "custom", "from": 2020, "custom": {"female 31-35": 1}}}),
+            ),
+            "households",
+            "unknown age group",
+        ),
+        (
+            p(
+                json!({"households": {"per_year": 5.0, "kind": "custom", "from": 2020, "custom": {"0-4": -1}}}),
+            ),
+            "households",
+            "0 or more",
+        ),
+        (
+            p(json!({"mortality": {"value": 20.0, "from": 2020}})),
+            "mortality.value",
+            "from 0 to 10",
+        ),
+        (
+            p(json!({"mortality": {"value": 0.9, "from": 2021}})),
+            "mortality.from",
+            "start year",
+        ),
+        (
+            p(json!({"target": {"year": 2017, "population": 1e5}})),
+            "target.year",
+            "projected year",
+        ),
+        (
+            p(json!({"target": {"year": 2015, "population": 1e5}})),
+            "target.year",
+            "after the base year",
+        ),
+        (
+            p(json!({"target": {"year": 2065, "population": -5.0}})),
+            "target.population",
+            "above 0",
+        ),
         (p(json!({"year": 2063})), "year", "projected year"),
         (p(json!({"tfrr": 1})), "tfrr", "unknown field"),
-        (json!({"tfr": {"value": 1.8, "by": 2035}}), "", "missing field `place`"),
+        (
+            json!({"tfr": {"value": 1.8, "by": 2035}}),
+            "",
+            "missing field `place`",
+        ),
     ]
 }
 
@@ -272,7 +407,10 @@ fn bad_input_names_the_field() {
             if !field.is_empty() {
                 assert_eq!(v["field"], field, "{req} → {body}");
                 assert!(
-                    v["error"].as_str().expect("error").starts_with(&format!("{field}: ")),
+                    v["error"]
+                        .as_str()
+                        .expect("error")
+                        .starts_with(&format!("{field}: ")),
                     "{body}"
                 );
             }
@@ -280,10 +418,18 @@ fn bad_input_names_the_field() {
         }
     }
     // A solve names the field inside its request, and needs a target.
-    let r = post(addr, "/api/solve", r#"{"solve": "tfr", "request": {"place": "40205"}}"#);
+    let r = post(
+        addr,
+        "/api/solve",
+        r#"{"solve": "tfr", "request": {"place": "40205"}}"#,
+    );
     assert_eq!(r.status, 400);
     assert_eq!(r.json()["field"], "request.target");
-    let r = post(addr, "/api/solve", r#"{"solve": "age", "request": {"place": "40205"}}"#);
+    let r = post(
+        addr,
+        "/api/solve",
+        r#"{"solve": "age", "request": {"place": "40205"}}"#,
+    );
     assert_eq!(r.json()["field"], "solve");
 }
 
@@ -297,10 +443,15 @@ fn unknown_places_are_404() {
         assert_eq!(r.json()["field"], "place");
         let r = post(addr, "/api/simulate", &json!({"place": id}).to_string());
         assert_eq!(r.status, 404, "{id}: {}", r.text());
-        assert!(r.json()["error"].as_str().expect("error").starts_with("place: "));
+        assert!(r.json()["error"]
+            .as_str()
+            .expect("error")
+            .starts_with("place: "));
     }
     let r = post(addr, "/api/simulate", r#"{"place": "99999"}"#);
-    assert!(r.text().contains("no municipality of the national bundle has this code"));
+    assert!(r
+        .text()
+        .contains("no municipality of the national bundle has this code"));
 }
 
 /// Bodies: too large (413), not JSON (400), not declared JSON (415); and GET on a POST route.
@@ -310,14 +461,29 @@ fn bodies_are_limited_and_must_be_json() {
     let big = format!(r#"{{"place": "40205", "pad": "{}"}}"#, "x".repeat(20_000));
     let r = post(addr, "/api/simulate", &big);
     assert_eq!(r.status, 413, "{}", r.text());
-    assert!(r.json()["error"].as_str().expect("error").contains("16384 bytes"));
+    assert!(r.json()["error"]
+        .as_str()
+        .expect("error")
+        .contains("16384 bytes"));
     // Declared small, sent large: the server reads no more than the limit either.
-    let r = post(addr, "/api/simulate", &format!("{{\"place\": \"{}\"}}", "9".repeat(1 << 20)));
+    let r = post(
+        addr,
+        "/api/simulate",
+        &format!("{{\"place\": \"{}\"}}", "9".repeat(1 << 20)),
+    );
     assert_eq!(r.status, 413);
     let r = post(addr, "/api/simulate", "place=40205");
     assert_eq!(r.status, 400);
-    assert!(r.json()["error"].as_str().expect("error").contains("expected"));
-    let r = post_as(addr, "/api/simulate", "text/plain", br#"{"place": "40205"}"#);
+    assert!(r.json()["error"]
+        .as_str()
+        .expect("error")
+        .contains("expected"));
+    let r = post_as(
+        addr,
+        "/api/simulate",
+        "text/plain",
+        br#"{"place": "40205"}"#,
+    );
     assert_eq!(r.status, 415);
     let r = post_as(
         addr,
@@ -360,7 +526,12 @@ fn path_tricks_reach_no_file() {
         );
     }
     // Raw request targets no browser would send.
-    for target in ["../Cargo.toml", "/a/../../../../etc/passwd", "*", "http://x/../../etc/passwd"] {
+    for target in [
+        "../Cargo.toml",
+        "/a/../../../../etc/passwd",
+        "*",
+        "http://x/../../etc/passwd",
+    ] {
         let r = raw(
             addr,
             format!("GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
@@ -388,8 +559,46 @@ fn page_and_assets_are_served() {
     ] {
         let r = get(addr, p);
         assert_eq!(r.status, 200);
-        assert!(r.header("content-type").is_some_and(|c| c.starts_with(kind)));
-        assert!(r.header("content-security-policy").is_some_and(|c| c.contains("default-src 'self'")));
+        assert!(r
+            .header("content-type")
+            .is_some_and(|c| c.starts_with(kind)));
+        assert!(r
+            .header("content-security-policy")
+            .is_some_and(|c| c.contains("default-src 'self'")));
         assert!(r.text().contains(words));
     }
+}
+
+/// The command: another address than loopback gets the no-login warning; a folder that is not a
+/// pack is an error (exit code 2) before anything listens.
+#[test]
+fn command_warns_off_loopback_and_checks_packs() {
+    use std::io::BufRead;
+    let bin = assert_cmd::cargo::cargo_bin("jinko");
+    let mut child = std::process::Command::new(&bin)
+        .args(["serve", "--bind", "0.0.0.0", "--port", "0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("jinko serve starts");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("the address line");
+    let _ = child.kill();
+    let out = child.wait_with_output().expect("ends");
+    assert!(line.starts_with("jinko serve: http://0.0.0.0:"), "{line}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("warning: listening on 0.0.0.0: the page has no login"),
+        "{err}"
+    );
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    super::jinko()
+        .args(["serve", "--port", "0", "--pack"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("pack.toml"));
 }

@@ -164,7 +164,10 @@ impl Browser {
             "(() => {{ const e = document.querySelector({selector:?}); e.scrollIntoView({{block: 'center'}}); const r = e.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; }})()"
         ));
         let (x, y) = (r[0].as_f64().expect("x"), r[1].as_f64().expect("y"));
-        self.call("Input.dispatchMouseEvent", json!({"type": "mouseMoved", "x": x, "y": y}));
+        self.call(
+            "Input.dispatchMouseEvent",
+            json!({"type": "mouseMoved", "x": x, "y": y}),
+        );
         for t in ["mousePressed", "mouseReleased"] {
             self.call(
                 "Input.dispatchMouseEvent",
@@ -195,7 +198,11 @@ impl Browser {
             json!({"format": "png", "captureBeyondViewport": true}),
         );
         let png = base64(r["data"].as_str().expect("data"));
-        assert!(png.starts_with(b"\x89PNG") && png.len() > 20_000, "{} bytes", png.len());
+        assert!(
+            png.starts_with(b"\x89PNG") && png.len() > 20_000,
+            "{} bytes",
+            png.len()
+        );
         let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}.png"));
         std::fs::write(&path, png).expect("write the screenshot");
         path
@@ -208,10 +215,16 @@ impl Browser {
             .filter(|e| match e["method"].as_str() {
                 Some("Runtime.exceptionThrown") => true,
                 Some("Runtime.consoleAPICalled") => {
-                    matches!(e["params"]["type"].as_str(), Some("error" | "warning" | "assert"))
+                    matches!(
+                        e["params"]["type"].as_str(),
+                        Some("error" | "warning" | "assert")
+                    )
                 }
                 Some("Log.entryAdded") => {
-                    matches!(e["params"]["entry"]["level"].as_str(), Some("error" | "warning"))
+                    matches!(
+                        e["params"]["entry"]["level"].as_str(),
+                        Some("error" | "warning")
+                    )
                 }
                 _ => false,
             })
@@ -232,7 +245,10 @@ fn base64(s: &str) -> Vec<u8> {
             _ => panic!("not base64: {c}"),
         }
     };
-    let bytes: Vec<u8> = s.bytes().filter(|&c| c != b'=' && !c.is_ascii_whitespace()).collect();
+    let bytes: Vec<u8> = s
+        .bytes()
+        .filter(|&c| c != b'=' && !c.is_ascii_whitespace())
+        .collect();
     let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
     for chunk in bytes.chunks(4) {
         let mut n = 0u32;
@@ -269,7 +285,10 @@ fn page_simulates_iizuka_and_solves_in_chromium() {
     let addr = super::server();
     let mut b = Browser::launch();
     b.call("Page.navigate", json!({"url": format!("http://{addr}/")}));
-    b.wait("document.body && document.body.dataset.ready === '1'", "the page");
+    b.wait(
+        "document.body && document.body.dataset.ready === '1'",
+        "the page",
+    );
 
     // Find 飯塚市 by name and choose it with the mouse.
     b.click("#search");
@@ -299,7 +318,10 @@ fn page_simulates_iizuka_and_solves_in_chromium() {
         b.key("ArrowRight", 39);
     }
     settled(&mut b);
-    let slider = b.eval("Number(document.getElementById('tfr').value)").as_f64().expect("tfr");
+    let slider = b
+        .eval("Number(document.getElementById('tfr').value)")
+        .as_f64()
+        .expect("tfr");
     assert_eq!(b.eval("window.__request.tfr.value").as_f64(), Some(slider));
     let moved = shown_total(&mut b);
     assert_ne!(moved, p1, "moving the TFR to {slider} changed nothing");
@@ -339,14 +361,21 @@ fn page_simulates_iizuka_and_solves_in_chromium() {
     assert_eq!(shown_total(&mut b), target);
     let gap = b.eval("S.answer.gap.persons").as_f64().expect("gap");
     assert!(gap.abs() <= 0.01, "gap {gap}");
-    let solved = b.eval("Number(document.body.dataset.solved)").as_f64().expect("tfr");
-    assert!(solved > slider, "a higher target needs a higher TFR: {solved} vs {slider}");
+    let solved = b
+        .eval("Number(document.body.dataset.solved)")
+        .as_f64()
+        .expect("tfr");
+    assert!(
+        solved > slider,
+        "a higher target needs a higher TFR: {solved} vs {slider}"
+    );
     b.screenshot("serve-iizuka-solved");
 
     // English.
     b.click("#lang");
     assert_eq!(
-        b.eval("document.getElementById('title').textContent").as_str(),
+        b.eval("document.getElementById('title').textContent")
+            .as_str(),
         Some("jinko population simulator")
     );
     b.screenshot("serve-iizuka-english");

@@ -2,6 +2,8 @@
 //! `cargo test --release --test tests serve::load -- --ignored --nocapture`): 50 clients, each on
 //! one keep-alive connection, post `/api/simulate` with a TFR that changes every request, for 10
 //! seconds; prints requests per second, p50 / p99 latency and errors, and fails on any error.
+//! With `JINKO_SERVE_ADDR=127.0.0.1:PORT` it loads a server started apart (e.g. the release
+//! binary: `jinko serve --port PORT`) instead of one in this process.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -19,7 +21,11 @@ fn once(conn: &mut BufReader<TcpStream>, host: &str, body: &str) -> std::io::Res
     conn.get_mut().write_all(req.as_bytes())?;
     let mut line = String::new();
     conn.read_line(&mut line)?;
-    let status: u16 = line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let status: u16 = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     let mut length = 0usize;
     loop {
         line.clear();
@@ -41,10 +47,16 @@ fn once(conn: &mut BufReader<TcpStream>, host: &str, body: &str) -> std::io::Res
 #[test]
 #[ignore]
 fn fifty_clients_for_ten_seconds() {
-    let addr = super::server();
+    let addr: std::net::SocketAddr = match std::env::var("JINKO_SERVE_ADDR") {
+        Ok(a) => a.parse().expect("JINKO_SERVE_ADDR: expected HOST:PORT"),
+        Err(_) => super::server(),
+    };
     let host = addr.to_string();
     // Warm the cache of 飯塚市's パターン1.
-    assert_eq!(super::post(addr, "/api/simulate", r#"{"place": "40205"}"#).status, 200);
+    assert_eq!(
+        super::post(addr, "/api/simulate", r#"{"place": "40205"}"#).status,
+        200
+    );
     let end = Instant::now() + Duration::from_secs(SECONDS);
     let workers: Vec<_> = (0..CLIENTS)
         .map(|c| {

@@ -165,6 +165,10 @@ pub fn project_exported(dir: &std::path::Path, code: &str, toml: &str) -> serde_
         .args(["--format", "json"])
         .output()
         .expect("jinko project runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("JSON")
 }

@@ -196,7 +196,7 @@ function el(name, attrs, text) {
 function chart(a) {
   const svg = $("chart");
   svg.innerHTML = "";
-  const W = 720, H = 300, L = 70, R = 150, Tp = 15, B = 30;
+  const W = 760, H = 300, L = 70, R = 210, Tp = 15, B = 30;
   const series = [
     { label: t("scenario"), pts: a.years.map((y, i) => [y, a.total[i]]), color: "#c0392b", width: 3 },
     { label: t("pattern1"), pts: a.years.map((y, i) => [y, a.pattern1[i]]), color: "#1f4e79", width: 2 },
