@@ -4,7 +4,7 @@
 //! target, by `jinko solve`'s bisection, checked on the exported scenario), and the exports.
 
 use super::api::{self, ApiError, MigrationKind, Request, SolveRequest, Unknown};
-use super::state::{household_cells, simulate, Base, Outcome, PlaceInfo};
+use super::state::{household_cells, simulate, Base, PlaceInfo};
 use crate::batch::solve::{self, Unknown as SolveUnknown};
 use crate::engine::Projection;
 use crate::output::chart::build::Run;
@@ -330,9 +330,9 @@ pub fn solved(base: &Base, sr: &SolveRequest) -> Result<Solved, ApiError> {
             request: req.clone(),
         });
     };
-    let total_at = |x: f64| -> Result<(f64, Outcome), ApiError> {
+    let total_at = |x: f64| -> Result<f64, ApiError> {
         let o = simulate(base, &with_value(req, sr.solve, x, base))?;
-        Ok((o.projection.total(y) - target.population, o))
+        Ok(o.projection.total(y) - target.population)
     };
     let (x, f) = secant(x0, bounds, &total_at)?;
     let value_req = with_value(req, sr.solve, x, base);
@@ -358,14 +358,14 @@ pub fn solved(base: &Base, sr: &SolveRequest) -> Result<Solved, ApiError> {
 fn secant(
     x0: f64,
     bounds: (f64, f64),
-    f: &dyn Fn(f64) -> Result<(f64, Outcome), ApiError>,
+    f: &dyn Fn(f64) -> Result<f64, ApiError>,
 ) -> Result<(f64, f64), ApiError> {
-    let (mut x, mut fx) = (x0, f(x0)?.0);
+    let (mut x, mut fx) = (x0, f(x0)?);
     if fx.abs() <= LANDING_PERSONS {
         return Ok((x, fx));
     }
     let mut xp = x0 + 1e-4 * (bounds.1 - bounds.0);
-    let mut fp = f(xp)?.0;
+    let mut fp = f(xp)?;
     for _ in 0..10 {
         if fx.abs() <= LANDING_PERSONS || fx == fp {
             break;
@@ -374,7 +374,7 @@ fn secant(
         xp = x;
         fp = fx;
         x = next;
-        fx = f(x)?.0;
+        fx = f(x)?;
     }
     Ok((x, fx))
 }

@@ -108,7 +108,6 @@ async function post(path, body) {
 
 // The request: only the controls moved away from パターン1 are sent (each is one scenario key).
 function request() {
-  const b = S.info.base_year;
   const req = { place: S.place, basis: Number($("basis").value) };
   if (S.tfr !== null && S.tfr !== S.info.tfr_base) req.tfr = { value: S.tfr, by: Number($("tfrBy").value) };
   const net = $("migNet").checked;
@@ -122,7 +121,6 @@ function request() {
   if (S.mort !== 0) req.mortality = { value: 1 - S.mort / 100, from: Number($("mortFrom").value) };
   if (S.target !== null) req.target = { year: Number($("targetYear").value), population: S.target };
   req.year = Number($("pyramidYear").value) || S.info.horizon;
-  void b;
   return req;
 }
 
@@ -342,7 +340,15 @@ async function solveFor(what) {
   if (!S.info) return;
   $("solveMsg").textContent = t("solving");
   try {
-    const a = await (await post("/api/solve", { solve: what, request: request() })).json();
+    // The solved control's years come from the page even when its value is still パターン1's.
+    const req = request();
+    if (what === "tfr" && !req.tfr) req.tfr = { value: S.info.tfr_base || 1.5, by: Number($("tfrBy").value) };
+    if (what === "migration" && !req.migration) req.migration = { kind: "multiplier", value: 1, from: Number($("migFrom").value) };
+    if (what === "households" && !req.households) {
+      req.households = { per_year: 0, kind: $("hhKind").value, from: Number($("hhFrom").value) };
+      if (req.households.kind === "custom") req.households.custom = parseCustom($("hhCustom").value);
+    }
+    const a = await (await post("/api/solve", { solve: what, request: req })).json();
     if (a.value === null) { $("solveMsg").textContent = t("unreachable") + a.message; return; }
     const v = a.value;
     if (what === "tfr") { S.tfr = v; setPair("tfr", "tfrNum", v); }
