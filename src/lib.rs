@@ -23,6 +23,7 @@ pub mod national;
 pub mod output;
 pub mod pack;
 pub mod scenario;
+pub mod serve;
 pub mod tomlfile;
 
 pub use error::{Error, Location, Result};

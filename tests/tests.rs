@@ -17,3 +17,4 @@ mod output;
 mod properties;
 mod reference_cases;
 mod scenarios;
+mod serve;

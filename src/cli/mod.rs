@@ -16,6 +16,7 @@ pub mod montecarlo;
 pub mod national;
 pub mod project;
 pub mod report;
+pub mod serve;
 pub mod solve;
 pub mod sweep;
 pub mod tornado;
@@ -60,6 +61,8 @@ pub enum Command {
     Montecarlo(montecarlo::McArgs),
     /// Solve for the TFR, migration multiplier or settling households that reach a target.
     Solve(solve::SolveArgs),
+    /// Serve the simulator page and its JSON API (loopback by default).
+    Serve(serve::ServeArgs),
     /// Move one assumption at a time and rank the change in the total (tornado chart).
     Tornado(tornado::TornadoArgs),
     /// Build the national bundle from the reference CSV files (for maintainers).
@@ -86,6 +89,7 @@ pub fn run(cli: Cli) -> crate::Result<()> {
         Command::Montecarlo(args) => montecarlo::run(&args),
         Command::Solve(args) => solve::run(&args),
         Command::Tornado(args) => tornado::run(&args),
+        Command::Serve(args) => serve::run(&args),
     }
 }
 

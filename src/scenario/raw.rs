@@ -72,6 +72,7 @@ pub(crate) struct RawMigration {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawSurvival {
     pub life_table: Option<String>,
+    pub mortality: Option<Anchors>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -260,7 +261,7 @@ pub(crate) fn merge(layers: Vec<Layer>) -> Merged {
     );
     nested!(fertility, RawFertility, tfr, tfr_base);
     nested!(migration, RawMigration, multiplier, net_migration);
-    nested!(survival, RawSurvival, life_table);
+    nested!(survival, RawSurvival, life_table, mortality);
     raw.extends = layers.first().and_then(|l| l.raw.extends.clone());
     // A role names what this very file is (パターン1, Sim1, …): it is not inherited.
     raw.role = layers.first().and_then(|l| l.raw.role);

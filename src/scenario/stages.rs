@@ -264,7 +264,55 @@ fn survival_stage(
         }
         notes.push(format!("survival of every period from the {sv} life table"));
     }
+    if let Some(mult) = raw.survival.as_ref().and_then(|s| s.mortality.as_ref()) {
+        mortality_multipliers(m, frame, pack.ages.len(), mult, periods, notes)?;
+    }
+    Ok(())
+}
 
+/// `[survival] mortality = { 2020 = 0.9 }`: the probability of dying over each period starting
+/// in or after the first anchor year is multiplied by the path's value at the period's start
+/// (linear between anchors, held after, 1 before): every survival ratio S (births and the open
+/// group included) becomes `clamp(1 − (1 − S)·m, 0, 1)`, so 0.9 is a 10% lower risk of dying.
+fn mortality_multipliers(
+    m: &Merged,
+    frame: &Frame,
+    n: usize,
+    mult: &super::raw::Anchors,
+    periods: &mut [Period],
+    notes: &mut Vec<String>,
+) -> Result<()> {
+    let path = Path1 {
+        anchors: anchors(
+            m,
+            "survival.mortality",
+            mult,
+            (frame.base_year, frame.horizon - 5),
+            &|v| {
+                (!(0.0..=crate::limits::MAX_MULTIPLIER).contains(&v))
+                    .then_some("a multiplier of the probability of dying from 0 to 10")
+            },
+        )?,
+    };
+    let moved = |s: f64, k: f64| (1.0 - (1.0 - s) * k).clamp(0.0, 1.0);
+    for p in periods.iter_mut() {
+        let Some(k) = path.at(p.start as f64) else {
+            continue;
+        };
+        if k == 1.0 {
+            continue;
+        }
+        for sex in 0..2 {
+            for v in p.survival[sex][..n - 1].iter_mut() {
+                *v = moved(*v, k);
+            }
+            p.birth_survival[sex] = moved(p.birth_survival[sex], k);
+        }
+        notes.push(format!(
+            "mortality {} multiplied by {k}",
+            period_label(p.start)
+        ));
+    }
     Ok(())
 }
 
