@@ -13,6 +13,9 @@
 //! (MAPE) by horizon. A census known only by its margins (Kama 2020) counts for the total and the
 //! three age groups, with its unknown ages prorated within each sex.
 
+pub mod methods;
+pub mod national;
+
 use crate::engine::derive::observed_ratios;
 use crate::engine::{project, Cells, FertilityMethod, MigrationForm, Model, Period};
 use crate::error::{Error, Result};
