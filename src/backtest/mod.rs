@@ -15,6 +15,7 @@
 //! (MAPE) by horizon. A census known only by its margins (Kama 2020) counts for the total and the
 //! three age groups, with its unknown ages prorated within each sex.
 
+pub mod intervals;
 pub mod methods;
 pub mod national;
 
