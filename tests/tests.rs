@@ -3,6 +3,7 @@
 
 mod common;
 
+mod accuracy;
 mod bad_input;
 mod batch;
 mod cli;

@@ -8,36 +8,25 @@
 //! - held constant and applied from B to every later census year.
 //!
 //! The alternative, common for small areas where one period's ratios are noisy, averages the ratios
-//! of the two preceding periods (B−10→B−5 and B−5→B). Errors are `(projected − census) / census`
+//! of the two preceding periods (B−10→B−5 and B−5→B); the default ([`methods::Method::Damped`])
+//! damps that mean toward Japan's ratios (from the national bundle) over the horizon. The same
+//! methods over every municipality of Japan: [`national`]. Errors are `(projected − census) / census`
 //! for the total and for 0-14, 15-64 and 65+; the summary is the mean absolute percentage error
 //! (MAPE) by horizon. A census known only by its margins (Kama 2020) counts for the total and the
 //! three age groups, with its unknown ages prorated within each sex.
 
-use crate::engine::derive::observed_ratios;
-use crate::engine::{project, Cells, FertilityMethod, MigrationForm, Model, Period};
+pub mod intervals;
+pub mod methods;
+pub mod national;
+
+use crate::engine::Cells;
 use crate::error::{Error, Result};
 use crate::grid::Sex;
 use crate::pack::Pack;
 use std::collections::BTreeMap;
 
-/// How the assumptions are taken from the past.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Variant {
-    /// The ratios of the one period before the base.
-    LastPeriod,
-    /// The mean of the ratios of the two periods before the base.
-    TwoPeriodMean,
-}
-
-impl Variant {
-    /// A short label.
-    pub fn label(self) -> &'static str {
-        match self {
-            Variant::LastPeriod => "last period",
-            Variant::TwoPeriodMean => "mean of two periods",
-        }
-    }
-}
+/// How the assumptions are taken from the past (the methods of [`methods`]).
+pub use methods::Method as Variant;
 
 /// The observed truth in a target year: total and the three age groups.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -160,75 +149,53 @@ pub fn run(pack: &Pack) -> Result<Backtest> {
         .keys()
         .next_back()
         .unwrap_or(&years[years.len() - 1]);
+    let japan: Vec<(i32, Cells)> = if ages == crate::grid::AgeGroups::JAPAN {
+        crate::national::Bundle::get()
+            .map(national::japan_census)
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let japan_of = |y: i32| japan.iter().find(|c| c.0 == y).map(|c| &c.1);
+    let first = years[0];
     let mut rows = Vec::new();
-    for variant in [Variant::LastPeriod, Variant::TwoPeriodMean] {
+    for variant in Variant::ALL {
         for &base in &years {
-            let prev = base - 5;
-            let prev2 = base - 10;
-            let ratios: Vec<(i32, i32)> = match variant {
-                Variant::LastPeriod => vec![(prev, base)],
-                Variant::TwoPeriodMean => vec![(prev2, prev), (prev, base)],
-            };
-            if !ratios
-                .iter()
-                .all(|(a, b)| censuses.contains_key(a) && censuses.contains_key(b))
-            {
-                continue;
-            }
             if base >= last_observed {
                 continue;
             }
-            let mut obs = Vec::new();
-            for &(a, b) in &ratios {
-                obs.push(observed_ratios(ages, a, &censuses[&a], &censuses[&b])?);
-            }
-            let k = obs.len() as f64;
-            let mut period = Period::null(base);
-            for s in 0..2 {
-                for a in 0..n - 1 {
-                    let ccr = obs.iter().map(|o| o.ccr[s][a]).sum::<f64>() / k;
-                    // survival 1 and rate CCR − 1: the cohort change ratio as a whole.
-                    period.survival[s][a] = 1.0;
-                    period.migration[s][a + 1] = ccr - 1.0;
-                }
-            }
-            period.cwr = obs.iter().map(|o| o.cwr).sum::<f64>() / k;
-            let ratios: Vec<f64> = obs.iter().filter_map(|o| o.sex_ratio).collect();
-            if ratios.is_empty() {
-                continue; // no children aged 0-4 in any end census: no sex ratio to hold
-            }
-            period.sex_ratio = ratios.iter().sum::<f64>() / ratios.len() as f64;
-            let steps = ((last_observed - base) / 5) as usize;
-            let model = Model {
-                ages,
-                fertility: FertilityMethod::Cwr,
-                migration: MigrationForm::Rates,
-                base_year: base,
-                periods: (0..steps)
-                    .map(|i| {
-                        let mut p = period.clone();
-                        p.start = base + 5 * i as i32;
-                        p
-                    })
-                    .collect(),
+            let Some(plan) =
+                methods::Plan::new(variant, n, base, first, |y| censuses.get(&y), japan_of)
+            else {
+                continue;
             };
-            let p = project(&model, &censuses[&base])?;
-            for (i, &y) in p.years.iter().enumerate().skip(1) {
+            let Some(sex_ratio) = plan
+                .local
+                .sex_ratio
+                .or(plan.damped.and_then(|(j, _)| j.sex_ratio))
+            else {
+                continue; // no children aged 0-4 in any end census: no sex ratio to hold
+            };
+            let mut p = censuses[&base];
+            let mut next = p;
+            for k in 1..=((last_observed - base) / 5) {
+                methods::step(n, &p, &plan.at(k), sex_ratio, &mut next);
+                std::mem::swap(&mut p, &mut next);
+                let y = base + 5 * k;
                 let Some(o) = observed.get(&y) else { continue };
-                let projected = p.total(i);
-                let pb = bands(n, &p.population[i]);
+                let g = methods::groups(n, &p);
                 let e = |x: f64, t: f64| 100.0 * (x - t) / t;
                 rows.push(Row {
                     variant,
                     base,
                     target: y,
-                    projected,
+                    projected: g[0],
                     census: o.total,
                     error_percent: [
-                        e(projected, o.total),
-                        e(pb[0], o.bands[0]),
-                        e(pb[1], o.bands[1]),
-                        e(pb[2], o.bands[2]),
+                        e(g[0], o.total),
+                        e(g[1], o.bands[0]),
+                        e(g[2], o.bands[1]),
+                        e(g[3], o.bands[2]),
                     ],
                 });
             }
@@ -244,7 +211,7 @@ pub fn run(pack: &Pack) -> Result<Backtest> {
         })
         .collect();
     let mut mape = Vec::new();
-    for variant in [Variant::LastPeriod, Variant::TwoPeriodMean] {
+    for variant in Variant::ALL {
         let mut by_h: BTreeMap<i32, Vec<f64>> = BTreeMap::new();
         for r in rows
             .iter()

@@ -13,6 +13,7 @@ fn variant_name(v: Variant, lang: Lang) -> &'static str {
     match (v, lang) {
         (Variant::LastPeriod, Lang::Ja) => "直近1期間",
         (Variant::TwoPeriodMean, Lang::Ja) => "2期間平均",
+        (Variant::Damped, Lang::Ja) => "減衰2期間平均（既定）",
         (v, Lang::En) => v.label(),
     }
 }
@@ -30,7 +31,7 @@ pub fn table(b: &Backtest, pack_name: &str, lang: Lang) -> String {
             format!("Backtest — {pack_name}: cohort change ratios and child-woman ratio observed before each census base, held constant, against the later censuses")
         }
     );
-    for variant in [Variant::LastPeriod, Variant::TwoPeriodMean] {
+    for variant in Variant::ALL {
         let _ = writeln!(o);
         let _ = writeln!(
             o,
@@ -42,6 +43,12 @@ pub fn table(b: &Backtest, pack_name: &str, lang: Lang) -> String {
                 (Variant::LastPeriod, false) => "ratios of the five years before the base",
                 (Variant::TwoPeriodMean, false) => {
                     "mean of the ratios of the ten years before the base"
+                }
+                (Variant::Damped, true) => {
+                    "2期間平均の全国からの乖離を5年ごとに0.75倍に減衰（基準年が1985年なら1期間）"
+                }
+                (Variant::Damped, false) => {
+                    "the two-period mean, its departure from Japan's ratios shrunk by 0.75 every five years"
                 }
             }
         );
@@ -101,41 +108,41 @@ pub fn table(b: &Backtest, pack_name: &str, lang: Lang) -> String {
         o,
         "{}",
         if ja {
-            "■ 平均絶対誤差率（総人口、推計年数別。両方式がそろう基準年のみ）"
+            "■ 平均絶対誤差率（総人口、推計年数別。全方式がそろう基準年のみ）"
         } else {
-            "■ MAPE of the total by horizon (over the bases both variants cover)"
+            "■ MAPE of the total by horizon (over the bases every method covers)"
         }
     );
-    let heads: [&str; 5] = if ja {
-        ["年数", "直近1期間", "2期間平均", "件数", "誤差が小さい方"]
-    } else {
-        ["years", "last period", "mean of two periods", "n", "better"]
-    };
-    let mut t = Table::new(&[
-        (heads[0], Align::Right),
-        (heads[1], Align::Right),
-        (heads[2], Align::Right),
-        (heads[3], Align::Right),
-        (heads[4], Align::Left),
-    ]);
+    let mut heads: Vec<String> = vec![if ja { "年数" } else { "years" }.to_string()];
+    heads.extend(Variant::ALL.map(|v| variant_name(v, lang).to_string()));
+    heads.push(if ja { "件数" } else { "n" }.to_string());
+    heads.push(if ja { "誤差が最小" } else { "best" }.to_string());
+    let mut cols: Vec<(&str, Align)> = heads.iter().map(|h| (h.as_str(), Align::Right)).collect();
+    if let Some(last) = cols.last_mut() {
+        last.1 = Align::Left;
+    }
+    let mut t = Table::new(&cols);
     let horizons: std::collections::BTreeSet<i32> = b.mape.iter().map(|m| m.1).collect();
     for h in horizons {
         let get = |v: Variant| b.mape.iter().find(|m| m.0 == v && m.1 == h);
-        let (a, c) = (get(Variant::LastPeriod), get(Variant::TwoPeriodMean));
-        let better = match (a, c) {
-            (Some(a), Some(c)) if a.2 < c.2 => variant_name(Variant::LastPeriod, lang),
-            (Some(a), Some(c)) if c.2 < a.2 => variant_name(Variant::TwoPeriodMean, lang),
-            (Some(_), Some(_)) if ja => "同じ",
-            (Some(_), Some(_)) => "equal",
-            _ => "",
-        };
-        t.row(vec![
-            h.to_string(),
-            a.map(|m| format!("{:.2}%", m.2)).unwrap_or_default(),
-            c.map(|m| format!("{:.2}%", m.2)).unwrap_or_default(),
-            a.or(c).map(|m| m.3.to_string()).unwrap_or_default(),
-            better.to_string(),
-        ]);
+        let found: Vec<_> = Variant::ALL.iter().filter_map(|&v| get(v)).collect();
+        let low = found.iter().map(|m| m.2).fold(f64::INFINITY, f64::min);
+        let best: Vec<&str> = found
+            .iter()
+            .filter(|m| m.2 == low)
+            .map(|m| variant_name(m.0, lang))
+            .collect();
+        let mut row = vec![h.to_string()];
+        row.extend(
+            Variant::ALL.map(|v| get(v).map(|m| format!("{:.2}%", m.2)).unwrap_or_default()),
+        );
+        row.push(found.first().map(|m| m.3.to_string()).unwrap_or_default());
+        row.push(if found.len() > 1 {
+            best.join("・")
+        } else {
+            String::new()
+        });
+        t.row(row);
     }
     o.push_str(&t.render());
     if let Some((y, p, c, e)) = b.published_miss {

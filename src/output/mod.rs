@@ -5,6 +5,7 @@
 pub mod assumptions;
 pub mod atomic;
 pub mod backtest;
+pub mod backtest_national;
 pub mod chart;
 pub mod compare;
 pub mod csv;
