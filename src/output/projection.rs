@@ -261,13 +261,12 @@ pub fn json(s: &Scenario, p: &Projection) -> Value {
             })
         })
         .collect();
-    json!({
+    let mut out = json!({
         "scenario": s.name,
         "title": s.title,
         "pack": s.pack.name,
         "base_year": s.model.base_year,
         "base": s.base_label,
-        "calibration": s.calibration,
         "method": match s.model.fertility {
             crate::engine::FertilityMethod::Cwr => "cwr",
             crate::engine::FertilityMethod::Asfr => "asfr",
@@ -301,7 +300,12 @@ pub fn json(s: &Scenario, p: &Projection) -> Value {
         },
         "notes": s.notes,
         "warnings": p.warnings,
-    })
+    });
+    // Only a calibrated scenario carries the key (a `null` would read as a missing number).
+    if let Some(c) = &s.calibration {
+        out["calibration"] = json!(c);
+    }
+    out
 }
 
 /// Long-form CSV `year,sex,age,population` (full precision; round when presenting).
