@@ -180,13 +180,15 @@ pub struct TfrChange {
 }
 
 /// The scenario's TFR at (fractional) `year`, as its loader uses it: its TFR path where it sets
-/// one, else the TFR the base path stands for (CWR), or the TFR the period's rates imply (ASFR).
+/// one, else the TFR the base path stands for (CWR; on a calibrated path, that of the period
+/// ending in `year`), or the TFR the period's rates imply (ASFR).
 fn scenario_tfr(s: &Scenario, year: f64, k: Option<usize>) -> Option<f64> {
     if let Some(v) = s.fertility.as_ref().and_then(|f| f.tfr.at(year)) {
         return Some(v);
     }
     match s.model.fertility {
-        FertilityMethod::Cwr => s.tfr_base,
+        // CWR years are period ends (whole years): the base path's TFR of that period.
+        FertilityMethod::Cwr => s.base_tfr_in(year.round() as i32),
         FertilityMethod::Asfr => {
             let k = k.unwrap_or_else(|| {
                 (((year - s.model.base_year as f64) / 5.0).floor().max(0.0) as usize)

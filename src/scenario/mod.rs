@@ -365,14 +365,27 @@ impl Scenario {
     }
 
     /// The scenario's total fertility rate in `year`: its TFR path where it sets one, else the
-    /// TFR the base path stands for (None if neither is known).
+    /// TFR the base path stands for (None if neither is known) — on a calibrated path, times
+    /// the factor on the child–woman ratio of the period ending in `year`
+    /// ([`calibrate`]'s `tfr_base · φ`).
     pub fn tfr_in(&self, year: i32) -> Option<f64> {
         if let Some(f) = &self.fertility {
             if let Some(v) = f.tfr.at(year as f64) {
                 return Some(v);
             }
         }
-        self.tfr_base
+        self.base_tfr_in(year)
+    }
+
+    /// The TFR the base path stands for in the period ending in `year`: `tfr_base`, times the
+    /// calibration's factor on the child–woman ratio of that period where the scenario is
+    /// calibrated (1 before the first calibrated period).
+    pub fn base_tfr_in(&self, year: i32) -> Option<f64> {
+        let factor = self
+            .calibration
+            .as_ref()
+            .map_or(1.0, |c| c.cwr_factor(year - 5));
+        self.tfr_base.map(|t| t * factor)
     }
 }
 

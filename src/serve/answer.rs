@@ -175,7 +175,7 @@ pub fn simulation(base: &Base, req: &Request) -> Result<Simulation, ApiError> {
         sim1: base.sims.as_ref().map(|s| s[0].clone()),
         sim2: base.sims.as_ref().map(|s| s[1].clone()),
         official: Series {
-            label: base.pack.compare.official_label.clone(),
+            label: base.official_label.clone(),
             points: base.official.clone(),
         },
         tfr: p.years.iter().map(|&y| o.scenario.tfr_in(y)).collect(),
@@ -208,7 +208,7 @@ pub fn simulation(base: &Base, req: &Request) -> Result<Simulation, ApiError> {
             },
             source: i.levels.source.clone(),
         }),
-        tfr_base: base.pattern1.tfr_base,
+        tfr_base: base.tfr_start,
         notes: o.scenario.notes.clone(),
         warnings: p.warnings.clone(),
         toml: o.toml,

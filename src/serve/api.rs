@@ -38,7 +38,7 @@ pub const MAX_HOUSEHOLDS: f64 = 1e6;
 pub struct Request {
     /// The municipality: a code of the national bundle, or `pack:N` for the N-th `--pack`.
     pub place: String,
-    /// The basis (base year): 2015 (IPSS 2018).
+    /// The basis (base year): 2015 (IPSS 2018) or 2020 (IPSS 2023, estimated).
     #[serde(default = "default_basis")]
     pub basis: i32,
     /// The TFR reached, and the year.
@@ -63,6 +63,19 @@ pub struct Request {
 
 fn default_basis() -> i32 {
     2015
+}
+
+/// The basis a request names by its base year (`field` for the message).
+pub fn basis(year: i32, field: &str) -> Result<crate::national::run::Basis, ApiError> {
+    use crate::national::run::Basis;
+    match year {
+        2015 => Ok(Basis::H30),
+        2020 => Ok(Basis::R5),
+        _ => Err(ApiError::bad(
+            field,
+            format!("{year}: expected 2015 (base 2015, IPSS 2018) or 2020 (base 2020, IPSS 2023 estimated)"),
+        )),
+    }
 }
 
 /// The TFR reached by a year.
@@ -290,15 +303,7 @@ impl Request {
     /// Check what the scenario language does not check itself: the basis, years, bounds, the
     /// household type; values are checked again when the generated scenario is built.
     pub fn check(&self, f: &Frame) -> Result<(), ApiError> {
-        if self.basis != 2015 {
-            return Err(ApiError::bad(
-                "basis",
-                format!(
-                    "{}: expected 2015 (base 2015, IPSS 2018); the 2020 basis is not in this build",
-                    self.basis
-                ),
-            ));
-        }
+        basis(self.basis, "basis")?;
         if let Some(t) = &self.tfr {
             let first = f.base_year + 6;
             if t.by < first || t.by > f.horizon {

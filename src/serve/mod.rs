@@ -14,7 +14,9 @@
 //!   exported scenario, so that the answer lands on the target within 0.01 persons).
 //! - [`routes`]: the HTTP routes, limits and errors.
 //!
-//! Limits: request bodies of at most [`api::MAX_BODY`] bytes (413 beyond); POST bodies must be
+//! Limits: on loopback, only requests for the server's own host (`localhost`, `127.0.0.1`,
+//! `[::1]` with its port; 403 otherwise, against DNS rebinding: [`routes`]); request bodies of at
+//! most [`api::MAX_BODY`] bytes (413 beyond); POST bodies must be
 //! `application/json` (415 otherwise, which also keeps other web pages from posting forms to the
 //! server); at most one projection job per core at a time (others wait, 503 after 10 s); a bad
 //! field is a 400 naming it and what was expected (the scenario language's own messages for
@@ -63,9 +65,17 @@ impl Server {
         listener
             .set_nonblocking(true)
             .map_err(|e| Error::Invalid(format!("cannot listen on {addr}: {e}")))?;
+        let port = listener
+            .local_addr()
+            .map_err(|e| Error::Invalid(format!("cannot read the bound address: {e}")))?
+            .port();
+        let hosts = options
+            .bind
+            .is_loopback()
+            .then(|| routes::Hosts::loopback(port));
         Ok(Server {
             listener,
-            app: Arc::new(routes::App::new(state)),
+            app: Arc::new(routes::App::new(state, hosts)),
         })
     }
 

@@ -1,14 +1,21 @@
 //! The HTTP routes: the page's three assets (inside the binary), the JSON API, the exports; body
 //! limits, the JSON content type, bounded projection jobs, and errors as JSON
 //! `{"error": "...", "field": "..."}`.
+//!
+//! On loopback the server answers only requests whose `Host` (and request-target authority, if
+//! any) is `localhost`, `127.0.0.1` or `[::1]` with its port: a guard against DNS rebinding, by
+//! which a web page on another site, its name re-pointed at 127.0.0.1, would otherwise reach the
+//! API from the browser as the same origin. Other hosts get a 403 that says so. Bound to another
+//! address (with the warning), the server answers any host.
 
 use super::answer;
 use super::api::{self, ApiError, Request, SolveRequest};
 use super::state::State as Places;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
+use axum::extract::{DefaultBodyLimit, Path, RawQuery, Request as HttpRequest, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -31,19 +38,43 @@ pub fn permits() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
+/// The `Host` values a loopback server answers (the DNS rebinding guard).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hosts(Vec<String>);
+
+impl Hosts {
+    /// `localhost`, `127.0.0.1` and `[::1]` with `port` (and without it on port 80).
+    pub fn loopback(port: u16) -> Hosts {
+        let names = ["localhost", "127.0.0.1", "[::1]"];
+        let mut v: Vec<String> = names.iter().map(|n| format!("{n}:{port}")).collect();
+        if port == 80 {
+            v.extend(names.iter().map(|n| n.to_string()));
+        }
+        Hosts(v)
+    }
+
+    /// Whether `host` is one of them (ASCII case ignored).
+    pub fn allows(&self, host: &str) -> bool {
+        self.0.iter().any(|a| a.eq_ignore_ascii_case(host))
+    }
+}
+
 /// The server's shared state.
 #[derive(Debug)]
 pub struct App {
     places: Places,
     jobs: Arc<Semaphore>,
+    hosts: Option<Hosts>,
 }
 
 impl App {
-    /// The state with one job permit per core.
-    pub fn new(places: Places) -> App {
+    /// The state with one job permit per core; `hosts`: the only hosts answered (loopback), or
+    /// None for any.
+    pub fn new(places: Places, hosts: Option<Hosts>) -> App {
         App {
             places,
             jobs: Arc::new(Semaphore::new(permits())),
+            hosts,
         }
     }
 }
@@ -74,8 +105,36 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/export/report", post(export_report))
         .fallback(|| async { error(ApiError::status(404, "no such page or API route")) })
         .layer(DefaultBodyLimit::max(api::MAX_BODY))
+        .layer(axum::middleware::from_fn_with_state(app.clone(), guard))
         .layer(axum::middleware::map_response(secure))
         .with_state(app)
+}
+
+/// The DNS rebinding guard (module doc): a 403 unless the `Host` header and the request
+/// target's authority, where given, are the loopback server's own, and at least one is given.
+async fn guard(State(app): Shared, req: HttpRequest, next: Next) -> Response {
+    if let Some(hosts) = &app.hosts {
+        let host = req
+            .headers()
+            .get(header::HOST)
+            .map(|v| v.to_str().unwrap_or("(not text)"));
+        let authority = req.uri().authority().map(|a| a.as_str());
+        let bad = [host, authority]
+            .into_iter()
+            .flatten()
+            .find(|h| !hosts.allows(h));
+        if bad.is_some() || (host.is_none() && authority.is_none()) {
+            let shown: String = bad.unwrap_or("(none)").chars().take(60).collect();
+            return error(ApiError::status(
+                403,
+                format!(
+                    "Host {shown:?} is not this server: expected {} (jinko serve on loopback answers only its own address, a guard against DNS rebinding; use --bind to serve other addresses)",
+                    hosts.0.join(", ")
+                ),
+            ));
+        }
+    }
+    next.run(req).await
 }
 
 async fn secure(mut r: Response) -> Response {
@@ -227,6 +286,7 @@ fn decode(s: &str) -> String {
 #[derive(serde::Serialize)]
 struct PlaceAnswer {
     place: super::state::PlaceInfo,
+    basis: i32,
     base_year: i32,
     horizon: i32,
     years: Vec<i32>,
@@ -237,18 +297,37 @@ struct PlaceAnswer {
     sim1: Option<Vec<f64>>,
 }
 
-async fn place(State(app): Shared, Path(id): Path<String>) -> Response {
+/// `GET /api/place/{id}?basis=2020` (the basis defaults to 2015).
+async fn place(State(app): Shared, Path(id): Path<String>, RawQuery(q): RawQuery) -> Response {
+    let mut year = 2015;
+    for (k, v) in form_pairs(q.as_deref().unwrap_or("")) {
+        match (k.as_str(), v.parse::<i32>()) {
+            ("basis", Ok(y)) => year = y,
+            ("basis", Err(_)) => {
+                return error(ApiError::bad(
+                    "basis",
+                    format!("{v:?}: expected 2015 or 2020"),
+                ))
+            }
+            _ => return error(ApiError::bad(&k, "unknown parameter: expected basis")),
+        }
+    }
+    let basis = match api::basis(year, "basis") {
+        Ok(b) => b,
+        Err(e) => return error(e),
+    };
     let a = app.clone();
     let r = job(&app, move || {
-        let b = a.places.base(&id)?;
+        let b = a.places.base(&id, basis)?;
         Ok(PlaceAnswer {
             place: b.place.clone(),
+            basis: year,
             base_year: b.frame.base_year,
             horizon: b.frame.horizon,
             years: b.p1.years.clone(),
-            tfr_base: b.pattern1.tfr_base,
+            tfr_base: b.tfr_start,
             pattern1_title: b.pattern1.title.clone(),
-            official_label: b.pack.compare.official_label.clone(),
+            official_label: b.official_label.clone(),
             pattern1: (0..b.p1.years.len()).map(|k| b.p1.total(k)).collect(),
             sim1: b.sims.as_ref().map(|s| s[0].clone()),
         })
@@ -269,9 +348,10 @@ async fn with_request<T: Send + 'static>(
 ) -> Result<T, ApiError> {
     let bytes = body(&headers, raw)?;
     let req: Request = api::parse(&bytes)?;
+    let basis = api::basis(req.basis, "basis")?;
     let a = app.clone();
     job(&app, move || {
-        let base = a.places.base(&req.place)?;
+        let base = a.places.base(&req.place, basis)?;
         f(&base, &req)
     })
     .await
@@ -296,10 +376,11 @@ async fn solve(
     let r = async {
         let bytes = body(&headers, raw)?;
         let sr: SolveRequest = api::parse(&bytes)?;
+        let basis = api::basis(sr.request.basis, "request.basis")?;
         let a = app.clone();
         job(&app, move || {
-            let base = a.places.base(&sr.request.place).map_err(|mut e| {
-                e.field = Some("request.place".into());
+            let base = a.places.base(&sr.request.place, basis).map_err(|mut e| {
+                e.field = e.field.map(|f| format!("request.{f}"));
                 e
             })?;
             answer::solved(&base, &sr)

@@ -1,7 +1,18 @@
 //! What the server holds: the places it can simulate (every municipality of the national bundle,
-//! and the packs it was started with), the built パターン1 of each place used (packs at start, the
-//! bundle's on first use, kept in a bounded cache), and the simulation itself: a request's
-//! scenario TOML built over パターン1 in memory and projected by the same code as `jinko project`.
+//! and the packs it was started with), the built パターン1 of each place and basis used (packs at
+//! start, the bundle's on first use, kept in a bounded cache), and the simulation itself: a
+//! request's scenario TOML built over パターン1 in memory and projected by the same code as
+//! `jinko project`.
+//!
+//! Two bases, as `jinko national --basis` has them: 2015 (IPSS 2018: `pattern1.toml`, `sim1.toml`,
+//! `sim2.toml`, the official path IPSS 2018's totals) and 2020 (IPSS 2023 estimated:
+//! `pattern1-r5.toml` etc., the scenario texts `jinko init` writes with
+//! [`Bundle::scenario_files_r5`]; パターン1 calibrated to the IPSS 2023 summary; the official path
+//! the summary's totals 2020–2050). A municipality the summary does not hold, or whose published
+//! figures the calibration cannot reach (利島村, 青ヶ島村, 上北山村), is a 422 naming why. A pack
+//! folder offers the 2020 basis when one of its `role = "pattern1"` scenarios has base year 2020
+//! (as `jinko init` writes); its 2015 basis is the パターン1 with base year 2015 (or, failing that,
+//! any other base year but 2020).
 //!
 //! No request reaches the file system: the packs are read once at start (their `pack.toml`, data
 //! files and the scenario files beside it), the bundle is inside the binary.
@@ -10,6 +21,7 @@ use super::api::{self, ApiError, Context, Frame, Request, USER_FILE};
 use crate::compare::{ImpactLevels, ImpactResult};
 use crate::engine::Projection;
 use crate::error::{Error, Result};
+use crate::national::run::Basis;
 use crate::national::{Bundle, Municipality};
 use crate::pack::Pack;
 use crate::scenario::{Role, Scenario};
@@ -18,7 +30,7 @@ use std::collections::{HashMap, VecDeque};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-/// Built パターン1s kept in memory (bundle places; the oldest is dropped first).
+/// Built パターン1s kept in memory (bundle places and bases; the oldest is dropped first).
 pub const CACHE_PLACES: usize = 64;
 
 /// The most scenario files read from one pack folder.
@@ -42,11 +54,13 @@ pub struct PlaceInfo {
     pub source: &'static str,
 }
 
-/// One place ready to simulate: its pack, its パターン1 and the standard scenarios' paths.
+/// One place ready to simulate on one basis: its pack, its パターン1 and the standard scenarios.
 #[derive(Debug)]
 pub struct Base {
     /// The place.
     pub place: PlaceInfo,
+    /// The basis.
+    pub basis: Basis,
     /// The data pack.
     pub pack: Pack,
     /// パターン1's file and the files it extends (name, text), child first.
@@ -59,8 +73,13 @@ pub struct Base {
     pub sims: Option<[Vec<f64>; 2]>,
     /// The impact levels in [`IMPACT_YEAR`], where Sim1 and Sim2 exist.
     pub impact: Option<ImpactResult>,
-    /// The official path (the pack's published projection), (year, total).
+    /// The official path (the published projection of the basis), (year, total).
     pub official: Vec<(i32, f64)>,
+    /// Its label.
+    pub official_label: String,
+    /// The TFR パターン1's first period stands for (`tfr_base`, times the calibration's factor
+    /// on the child–woman ratio on the 2020 basis): where a TFR control's path starts.
+    pub tfr_start: Option<f64>,
     /// Years, ages.
     pub frame: Frame,
     /// How to reproduce an exported file.
@@ -77,12 +96,13 @@ impl Base {
             reproduce: self.reproduce.clone(),
             base_year: self.frame.base_year,
             horizon: self.frame.horizon,
-            tfr_base: self.pattern1.tfr_base,
+            tfr_base: self.tfr_start,
         }
     }
 
     fn new(
         place: PlaceInfo,
+        basis: Basis,
         pack: Pack,
         chains: [Vec<(String, String)>; 3],
         reproduce: String,
@@ -90,7 +110,7 @@ impl Base {
         let build = |chain: &[(String, String)]| -> Result<Scenario> {
             let files: Vec<(&str, String)> =
                 chain.iter().map(|(n, t)| (n.as_str(), t.clone())).collect();
-            let mut v = Scenario::from_texts(&pack.dir, &files, &pack)?;
+            let mut v = Scenario::from_texts_some(&pack.dir, &files, &pack, &[files[0].0])?;
             Ok(v.swap_remove(0))
         };
         let pattern1 = build(&chains[0])?;
@@ -124,9 +144,23 @@ impl Base {
                 )
                 .ok()
         });
-        let official = crate::output::chart::build::ipss_totals(&pack);
+        let (official, official_label) = match basis {
+            Basis::H30 => (
+                crate::output::chart::build::ipss_totals(&pack),
+                pack.compare.official_label.clone(),
+            ),
+            Basis::R5 => (
+                pack.projection_summary
+                    .iter()
+                    .map(|(&y, r)| (y, r.total))
+                    .collect(),
+                pack.compare.summary_label.clone(),
+            ),
+        };
+        let tfr_start = pattern1.base_tfr_in(frame.base_year + 5);
         Ok(Base {
             place,
+            basis,
             chain: chains[0].clone(),
             pack,
             pattern1,
@@ -134,9 +168,27 @@ impl Base {
             sims,
             impact,
             official,
+            official_label,
+            tfr_start,
             frame,
             reproduce,
         })
+    }
+}
+
+/// A pack folder the server was started with: its place, and its base on each basis (2015,
+/// 2020), or why it has none on that basis.
+#[derive(Debug)]
+struct PackPlace {
+    place: PlaceInfo,
+    bases: [std::result::Result<Arc<Base>, String>; 2],
+}
+
+/// The index of a basis in [`PackPlace::bases`].
+fn slot(basis: Basis) -> usize {
+    match basis {
+        Basis::H30 => 0,
+        Basis::R5 => 1,
     }
 }
 
@@ -144,11 +196,12 @@ impl Base {
 #[derive(Debug)]
 pub struct State {
     bundle: &'static Bundle,
-    packs: Vec<Arc<Base>>,
+    packs: Vec<PackPlace>,
     cache: Mutex<Cache>,
 }
 
-/// Built places by id, and the ids in the order they were built (the oldest is dropped first).
+/// Built places by `code@basis`, and the keys in the order they were built (the oldest is
+/// dropped first).
 type Cache = (HashMap<String, Arc<Base>>, VecDeque<String>);
 
 impl State {
@@ -157,7 +210,7 @@ impl State {
         let bundle = Bundle::get()?;
         let mut packs = Vec::new();
         for (i, d) in dirs.iter().enumerate() {
-            packs.push(Arc::new(pack_base(i, d)?));
+            packs.push(pack_place(i, d)?);
         }
         Ok(State {
             bundle,
@@ -172,12 +225,12 @@ impl State {
         let mut out: Vec<PlaceInfo> = self
             .packs
             .iter()
-            .filter(|b| {
+            .filter(|p| {
                 q.is_empty()
-                    || b.place.name.contains(q)
-                    || (!b.place.code.is_empty() && b.place.code.starts_with(q))
+                    || p.place.name.contains(q)
+                    || (!p.place.code.is_empty() && p.place.code.starts_with(q))
             })
-            .map(|b| b.place.clone())
+            .map(|p| p.place.clone())
             .collect();
         if q.is_empty() {
             return out.into_iter().take(limit).collect();
@@ -194,13 +247,14 @@ impl State {
         out
     }
 
-    /// The place `id` built (a pack, or a bundle code: built on first use, then cached).
-    pub fn base(&self, id: &str) -> std::result::Result<Arc<Base>, ApiError> {
+    /// The place `id` built on `basis` (a pack, or a bundle code: built on first use, then
+    /// cached).
+    pub fn base(&self, id: &str, basis: Basis) -> std::result::Result<Arc<Base>, ApiError> {
         if let Some(n) = id.strip_prefix("pack:") {
-            return n
+            let p = n
                 .parse::<usize>()
                 .ok()
-                .and_then(|i| self.packs.get(i).cloned())
+                .and_then(|i| self.packs.get(i))
                 .ok_or_else(|| {
                     ApiError {
                         status: 404,
@@ -210,7 +264,10 @@ impl State {
                             self.packs.len() as i64 - 1
                         ),
                     }
-                });
+                })?;
+            return p.bases[slot(basis)]
+                .clone()
+                .map_err(|why| not_on_basis(basis, why));
         }
         if !(id.len() == 5 && id.bytes().all(|b| b.is_ascii_digit())) {
             return Err(unknown(format!(
@@ -218,7 +275,8 @@ impl State {
                 shorten(id)
             )));
         }
-        if let Some(b) = self.cached(id) {
+        let key = format!("{id}@{}", basis.base_year());
+        if let Some(b) = self.cached(&key) {
             return Ok(b);
         }
         let m = self.bundle.by_code(id).ok_or_else(|| {
@@ -226,20 +284,16 @@ impl State {
                 "{id}: no municipality of the national bundle has this code"
             ))
         })?;
-        let base = Arc::new(bundle_base(self.bundle, m).map_err(|e| ApiError {
-            status: 404,
-            field: Some("place".into()),
-            error: format!("place: {e}"),
-        })?);
+        let base = Arc::new(bundle_base(self.bundle, m, basis)?);
         let mut c = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        if !c.0.contains_key(id) {
+        if !c.0.contains_key(&key) {
             if c.1.len() >= CACHE_PLACES {
                 if let Some(old) = c.1.pop_front() {
                     c.0.remove(&old);
                 }
             }
-            c.1.push_back(id.to_string());
-            c.0.insert(id.to_string(), base.clone());
+            c.1.push_back(key.clone());
+            c.0.insert(key, base.clone());
         }
         Ok(base)
     }
@@ -247,6 +301,22 @@ impl State {
     fn cached(&self, id: &str) -> Option<Arc<Base>> {
         let c = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         c.0.get(id).cloned()
+    }
+}
+
+/// A 422: the place exists but cannot be simulated on `basis`, and why.
+fn not_on_basis(basis: Basis, why: String) -> ApiError {
+    let other = match basis {
+        Basis::H30 => 2020,
+        Basis::R5 => 2015,
+    };
+    ApiError {
+        status: 422,
+        field: Some("basis".into()),
+        error: format!(
+            "basis: {}: {why} — this place can be simulated on basis {other}",
+            basis.base_year()
+        ),
     }
 }
 
@@ -278,31 +348,63 @@ fn bundle_info(m: &Municipality) -> PlaceInfo {
     }
 }
 
-/// The base of a bundle municipality: the same pack and scenario texts `jinko init` writes.
-fn bundle_base(bundle: &Bundle, m: &Municipality) -> Result<Base> {
-    let pack = bundle.pack(m)?;
-    let files = bundle.scenario_files(m, &pack);
-    let owned: Vec<(String, String)> = files
-        .iter()
-        .map(|(n, t)| (n.to_string(), t.clone()))
-        .collect();
-    // sim1 extends pattern1, sim2 extends sim1.
-    let chains = [
-        vec![owned[0].clone()],
-        vec![owned[1].clone(), owned[0].clone()],
-        vec![owned[2].clone(), owned[1].clone(), owned[0].clone()],
-    ];
+/// The base of a bundle municipality on `basis`: the same pack and scenario texts `jinko init`
+/// writes. A municipality that cannot be projected at all is a 404 (as an unknown place); one
+/// the 2020 basis cannot form is a 422 naming why.
+fn bundle_base(
+    bundle: &Bundle,
+    m: &Municipality,
+    basis: Basis,
+) -> std::result::Result<Base, ApiError> {
+    let pack = bundle.pack(m).map_err(|e| ApiError {
+        status: 404,
+        field: Some("place".into()),
+        error: format!("place: {e}"),
+    })?;
+    let who = format!("{} ({}, {})", m.name, m.prefecture, m.code);
+    let owned: Vec<(String, String)> = match basis {
+        Basis::H30 => bundle.scenario_files(m, &pack),
+        Basis::R5 => bundle
+            .scenario_files_r5(m, &pack)
+            .map_err(|e| not_on_basis(basis, format!("{who}: the 2020 basis cannot be formed: {e}")))?
+            .ok_or_else(|| {
+                not_on_basis(
+                    basis,
+                    format!("{who}: not in the IPSS 2023 summary (令和5年推計 projects it with another municipality or not at all)"),
+                )
+            })?,
+    }
+    .into_iter()
+    .map(|(n, t)| (n.to_string(), t))
+    .collect();
+    // H30: pattern1, sim1 (extends pattern1), sim2 (extends sim1). R5: pattern1 (2015), then
+    // pattern1-r5 (extends pattern1), sim1-r5, sim2-r5, each extending the one before.
+    let first = owned.len() - 3;
+    let chain =
+        |k: usize| -> Vec<(String, String)> { owned[..=first + k].iter().rev().cloned().collect() };
+    let chains = [chain(0), chain(1), chain(2)];
     let reproduce = format!(
         "jinko init {code} --out {name} で書いたフォルダ {name}/ にこのファイルを {USER_FILE} として置き, jinko project {name}/{USER_FILE}",
         code = m.code,
         name = m.name
     );
-    Base::new(bundle_info(m), pack, chains, reproduce)
+    Base::new(bundle_info(m), basis, pack, chains, reproduce).map_err(|e| match basis {
+        Basis::R5 => not_on_basis(
+            basis,
+            format!("{who}: the 2020 basis cannot be formed: {e}"),
+        ),
+        Basis::H30 => ApiError {
+            status: 404,
+            field: Some("place".into()),
+            error: format!("place: {e}"),
+        },
+    })
 }
 
-/// The base of the pack in `dir`: its scenario files read once, パターン1 the one with
-/// `role = "pattern1"` (Sim1 and Sim2 by their roles, if present).
-fn pack_base(i: usize, dir: &Path) -> Result<Base> {
+/// The pack in `dir` on both bases: its scenario files read once, パターン1 the one with
+/// `role = "pattern1"` and the basis's base year (Sim1 and Sim2 by their roles, among the
+/// scenarios that extend that パターン1).
+fn pack_place(i: usize, dir: &Path) -> Result<PackPlace> {
     let pack = Pack::load(dir)?;
     let mut texts: Vec<(String, String)> = Vec::new();
     let entries = std::fs::read_dir(&pack.dir).map_err(|e| Error::io(&pack.dir, e))?;
@@ -332,11 +434,9 @@ fn pack_base(i: usize, dir: &Path) -> Result<Base> {
         raws.push((n.clone(), raw));
         texts.push((n, text));
     }
-    let chain = |role: Role| -> Result<Vec<(String, String)>> {
-        let Some(first) = raws.iter().position(|(_, r)| r.role == Some(role)) else {
-            return Ok(Vec::new());
-        };
-        let mut out = vec![texts[first].clone()];
+    // The chain of file `first` (child first), through `extends`.
+    let chain_of = |first: usize| -> Result<Vec<usize>> {
+        let mut out = vec![first];
         let mut at = first;
         while let Some(parent) = raws[at].1.extends.clone() {
             let Some(j) = texts.iter().position(|(n, _)| *n == parent) else {
@@ -351,22 +451,40 @@ fn pack_base(i: usize, dir: &Path) -> Result<Base> {
                     pack.dir.join(&texts[first].0).display()
                 )));
             }
-            out.push(texts[j].clone());
+            out.push(j);
             at = j;
         }
         Ok(out)
     };
-    let chains = [
-        chain(Role::Pattern1)?,
-        chain(Role::Sim1)?,
-        chain(Role::Sim2)?,
-    ];
-    if chains[0].is_empty() {
-        return Err(Error::Invalid(format!(
-            "{}: no scenario with role = \"pattern1\": expected the pack's パターン1 beside pack.toml (jinko init writes pattern1.toml)",
-            pack.dir.display()
-        )));
+    let base_year = |chain: &[usize]| chain.iter().find_map(|&k| raws[k].1.base_year);
+    let texts_of = |chain: &[usize]| -> Vec<(String, String)> {
+        chain.iter().map(|&k| texts[k].clone()).collect()
+    };
+    // Every scenario with a role, with its chain and base year.
+    let mut roled = Vec::new();
+    for (k, (_, r)) in raws.iter().enumerate() {
+        if let Some(role) = r.role {
+            let c = chain_of(k)?;
+            let y = base_year(&c);
+            roled.push((role, c, y));
+        }
     }
+    let pattern1 = |basis: Basis| -> Option<&Vec<usize>> {
+        let of = |y: Option<i32>| {
+            roled
+                .iter()
+                .find(|(r, _, by)| *r == Role::Pattern1 && *by == y)
+        };
+        match basis {
+            Basis::R5 => of(Some(2020)),
+            Basis::H30 => of(Some(2015)).or_else(|| {
+                roled
+                    .iter()
+                    .find(|(r, _, by)| *r == Role::Pattern1 && *by != Some(2020))
+            }),
+        }
+        .map(|(_, c, _)| c)
+    };
     let place = PlaceInfo {
         id: format!("pack:{i}"),
         code: pack.code.clone().unwrap_or_default(),
@@ -379,7 +497,45 @@ fn pack_base(i: usize, dir: &Path) -> Result<Base> {
         pack.dir.display(),
         pack.dir.join(USER_FILE).display()
     );
-    Base::new(place, pack, chains, reproduce)
+    let mut bases = [Err(String::new()), Err(String::new())];
+    for basis in [Basis::H30, Basis::R5] {
+        let Some(p1) = pattern1(basis) else {
+            bases[slot(basis)] = Err(format!(
+                "{}: no scenario with role = \"pattern1\" and base year {} in the pack folder",
+                pack.dir.display(),
+                basis.base_year()
+            ));
+            continue;
+        };
+        // Sim1 and Sim2: the scenarios of that role whose nearest パターン1 is this one.
+        let sim = |role: Role| -> Vec<(String, String)> {
+            roled
+                .iter()
+                .find(|(r, c, _)| {
+                    *r == role
+                        && c.iter().find(|&&k| raws[k].1.role == Some(Role::Pattern1))
+                            == Some(&p1[0])
+                })
+                .map(|(_, c, _)| texts_of(c))
+                .unwrap_or_default()
+        };
+        let chains = [texts_of(p1), sim(Role::Sim1), sim(Role::Sim2)];
+        let base = Base::new(
+            place.clone(),
+            basis,
+            pack.clone(),
+            chains,
+            reproduce.clone(),
+        )?;
+        bases[slot(basis)] = Ok(Arc::new(base));
+    }
+    if bases.iter().all(|b| b.is_err()) {
+        return Err(Error::Invalid(format!(
+            "{}: no scenario with role = \"pattern1\": expected the pack's パターン1 beside pack.toml (jinko init writes pattern1.toml)",
+            pack.dir.display()
+        )));
+    }
+    Ok(PackPlace { place, bases })
 }
 
 /// A request's scenario built and projected.
@@ -401,7 +557,7 @@ pub fn simulate(base: &Base, req: &Request) -> std::result::Result<Outcome, ApiE
     for (n, t) in &base.chain {
         files.push((n.as_str(), t.clone()));
     }
-    let mut built = Scenario::from_texts(&base.pack.dir, &files, &base.pack)
+    let mut built = Scenario::from_texts_some(&base.pack.dir, &files, &base.pack, &[USER_FILE])
         .map_err(ApiError::from_scenario)?;
     let scenario = built.swap_remove(0);
     let projection = scenario.project().map_err(ApiError::from_scenario)?;

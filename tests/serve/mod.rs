@@ -2,13 +2,16 @@
 //! unknown places; the exported scenario TOML projected by `jinko project` gives the live numbers;
 //! solves land on the target), the page in real headless Chromium (no console error; 飯塚市 with
 //! the TFR control moved shows what `jinko project` prints for the exported file; the solve button
-//! lands on the target; screenshots), and a bounded load test (`#[ignore]`; 50 clients, 10 s).
+//! lands on the target; screenshots), the 2020 basis (IPSS 2023 estimated), the Host guard against
+//! DNS rebinding, and a bounded load test (`#[ignore]`; 50 clients, 10 s).
 //!
 //! The servers run in this process on loopback, on a free port; the HTTP client is a plain
 //! `TcpStream` (so that requests can carry paths no client library would send).
 
 mod api;
+mod basis;
 mod browser;
+mod host;
 mod load;
 
 use std::io::{Read, Write};

@@ -8,7 +8,7 @@ const T = {
     title: "jinko 人口シミュレーター",
     subtitle: "社人研推計準拠のパターン1に仮定を重ねて、その場で推計します（オフライン）",
     place: "市区町村", searchHint: "名前またはコード（例: 飯塚, 40205）", basis: "基準",
-    basis2015: "2015年（社人研 平成30年推計）", basis2020: "2020年（令和5年推計・準備中）",
+    basis2015: "2015年（社人研 平成30年推計）", basis2020: "2020年（社人研 令和5年推計・推定）",
     fertility: "出生（合計特殊出生率）", tfrReached: "到達する出生率", tfrBy: "到達年",
     migration: "人口移動", migMultiplier: "純移動率の倍率", migNet: "純移動数の目標（5年間）",
     value: "値", fromYear: "開始年", households: "定住組数", perYear: "組/年",
@@ -33,7 +33,7 @@ const T = {
     title: "jinko population simulator",
     subtitle: "Assumptions laid over the IPSS-consistent Pattern 1, projected as you go (offline)",
     place: "Municipality", searchHint: "Name or code (e.g. 飯塚, 40205)", basis: "Basis",
-    basis2015: "2015 (IPSS 2018 projection)", basis2020: "2020 (IPSS 2023; not yet)",
+    basis2015: "2015 (IPSS 2018 projection)", basis2020: "2020 (IPSS 2023, estimated)",
     fertility: "Fertility (total fertility rate)", tfrReached: "TFR reached", tfrBy: "Reached in",
     migration: "Migration", migMultiplier: "× net migration rates", migNet: "Net migrants per 5 years",
     value: "Value", fromYear: "From", households: "Settling households", perYear: "a year",
@@ -63,7 +63,7 @@ const fmt = (v) => Math.round(v).toLocaleString("ja-JP");
 const signed = (v) => (v >= 0 ? "+" : "−") + fmt(Math.abs(v));
 
 const S = {
-  place: null, info: null, answer: null, busy: false, pending: false, t0: 0,
+  place: null, chosen: null, info: null, answer: null, busy: false, pending: false, t0: 0,
   tfr: null, mig: 1, migNet: 0, hh: 0, mort: 0, target: null,
 };
 
@@ -108,7 +108,7 @@ async function post(path, body) {
 
 // The request: only the controls moved away from パターン1 are sent (each is one scenario key).
 function request() {
-  const req = { place: S.place, basis: Number($("basis").value) };
+  const req = { place: S.place, basis: S.info.basis };
   if (S.tfr !== null && S.tfr !== S.info.tfr_base) req.tfr = { value: S.tfr, by: Number($("tfrBy").value) };
   const net = $("migNet").checked;
   if (net) req.migration = { kind: "net", value: S.migNet, from: Number($("migFrom").value) };
@@ -284,10 +284,17 @@ function setPair(range, num, v) { $(range).value = String(v); $(num).value = Str
 async function choose(place) {
   $("results").innerHTML = "";
   try {
-    const r = await fetch(`/api/place/${encodeURIComponent(place.id)}`);
+    const basis = $("basis").value;
+    const r = await fetch(`/api/place/${encodeURIComponent(place.id)}?basis=${basis}`);
     const info = await r.json();
-    if (!r.ok) { showError(info.error); return; }
-    S.place = place.id; S.info = info;
+    if (!r.ok) {
+      // Not on this basis (or not at all): say why, and keep the place and basis shown before.
+      showError(info.error);
+      if (S.info) $("basis").value = String(S.info.basis);
+      return;
+    }
+    showError(null);
+    S.place = place.id; S.chosen = place; S.info = info;
     $("placeName").textContent = `${place.prefecture}${place.name} (${place.code || place.id})`;
     const b = info.base_year, h = info.horizon;
     years($("tfrBy"), b + 10, h, 5, Math.min(b + 20, h));
@@ -297,7 +304,7 @@ async function choose(place) {
     years($("targetYear"), b + 5, h, 5, h);
     years($("pyramidYear"), b, h, 5, h);
     reset(false);
-    $("tfrBaseNote").textContent = info.tfr_base ? t("tfrBase")(info.tfr_base) : "";
+    $("tfrBaseNote").textContent = info.tfr_base ? t("tfrBase")(info.tfr_base.toFixed(2)) : "";
     const base = info.pattern1[0];
     $("mig").min = "0"; $("mig").max = "2";
     $("migNum").dataset.scale = String(base);
@@ -397,7 +404,9 @@ function init() {
   };
   $("migMult").addEventListener("change", kind);
   $("migNet").addEventListener("change", kind);
-  ["tfrBy", "migFrom", "hhFrom", "mortFrom", "targetYear", "pyramidYear", "hhKind", "basis"].forEach((id) => $(id).addEventListener("change", () => {
+  // Another basis is another パターン1 (base year, horizon, official path): the place is chosen again.
+  $("basis").addEventListener("change", () => { if (S.chosen) choose(S.chosen); });
+  ["tfrBy", "migFrom", "hhFrom", "mortFrom", "targetYear", "pyramidYear", "hhKind"].forEach((id) => $(id).addEventListener("change", () => {
     $("hhCustom").classList.toggle("hidden", $("hhKind").value !== "custom");
     changed();
   }));
