@@ -1,12 +1,15 @@
 //! Criterion benchmarks of `jinko serve` (issue 14), on 飯塚市 from the national bundle:
 //! - `serve/simulate_tfr`: one `/api/simulate` answer with the TFR control moved — the request's
 //!   scenario TOML written, built over the cached パターン1, projected, the answer assembled;
+//! - `serve/simulate_tfr_r5`: the same on the 2020 basis (the request's scenario extends
+//!   pattern1-r5.toml, so it is calibrated to the IPSS 2023 summary as it is built);
 //! - `serve/simulate_all_controls`: the same with every control set (a net-migration target per
 //!   period, settling households, mortality);
 //! - `serve/answer_json`: the same answer serialised as the API sends it;
 //! - `serve/solve_tfr`: the TFR solve (bisection, then the check on the exported scenario).
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use jinko::national::run::Basis;
 use jinko::serve::answer;
 use jinko::serve::api::{Request, SolveRequest};
 use jinko::serve::state::State;
@@ -17,7 +20,9 @@ fn request(json: &str) -> Request {
 
 fn bench_serve(c: &mut Criterion) {
     let state = State::new(&[]).expect("bundle");
-    let base = state.base("40205").expect("飯塚市");
+    let base = state.base("40205", Basis::H30).expect("飯塚市");
+    let base_r5 = state.base("40205", Basis::R5).expect("飯塚市, 2020 basis");
+    let tfr_r5 = request(r#"{"place": "40205", "basis": 2020, "tfr": {"value": 1.8, "by": 2040}}"#);
     let tfr = request(r#"{"place": "40205", "tfr": {"value": 1.8, "by": 2035}}"#);
     let all = request(
         r#"{"place": "40205", "tfr": {"value": 1.8, "by": 2035},
@@ -29,6 +34,9 @@ fn bench_serve(c: &mut Criterion) {
     let mut group = c.benchmark_group("serve");
     group.bench_function("simulate_tfr", |b| {
         b.iter(|| black_box(answer::simulation(&base, black_box(&tfr)).expect("answer")))
+    });
+    group.bench_function("simulate_tfr_r5", |b| {
+        b.iter(|| black_box(answer::simulation(&base_r5, black_box(&tfr_r5)).expect("answer")))
     });
     group.bench_function("simulate_all_controls", |b| {
         b.iter(|| black_box(answer::simulation(&base, black_box(&all)).expect("answer")))
