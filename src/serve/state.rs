@@ -24,6 +24,7 @@ use crate::error::{Error, Result};
 use crate::national::run::Basis;
 use crate::national::{Bundle, Municipality};
 use crate::pack::Pack;
+use crate::scenario::raw::RawScenario;
 use crate::scenario::{Role, Scenario};
 use serde::Serialize;
 use std::collections::{HashMap, VecDeque};
@@ -36,8 +37,9 @@ pub const CACHE_PLACES: usize = 64;
 /// The most scenario files read from one pack folder.
 pub const MAX_PACK_SCENARIOS: usize = 64;
 
-/// The year of the impact analysis (the Cabinet Office guide's and `jinko national`'s default).
-pub const IMPACT_YEAR: i32 = 2045;
+/// The year of the impact analysis, in years after the base year (`jinko national`'s default:
+/// 2045 on the 2015 basis, 2050 on the 2020 basis).
+pub const IMPACT_AFTER: i32 = 30;
 
 /// A place in a list or an answer.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -71,7 +73,7 @@ pub struct Base {
     pub p1: Projection,
     /// Totals of シミュレーション1 and 2 by year, where the place has them.
     pub sims: Option<[Vec<f64>; 2]>,
-    /// The impact levels in [`IMPACT_YEAR`], where Sim1 and Sim2 exist.
+    /// The impact levels [`IMPACT_AFTER`] years after the base year, where Sim1 and Sim2 exist.
     pub impact: Option<ImpactResult>,
     /// The official path (the published projection of the basis), (year, total).
     pub official: Vec<(i32, f64)>,
@@ -134,13 +136,14 @@ impl Base {
                 .position(|&x| x == y)
                 .and_then(|k| v.get(k).copied())
         };
+        let impact_year = frame.base_year + IMPACT_AFTER;
         let impact = sims.as_ref().and_then(|[s1, s2]| {
             ImpactLevels::default_levels()
                 .assess(
-                    IMPACT_YEAR,
-                    p1.total_in(IMPACT_YEAR),
-                    at(s1, IMPACT_YEAR),
-                    at(s2, IMPACT_YEAR),
+                    impact_year,
+                    p1.total_in(impact_year),
+                    at(s1, impact_year),
+                    at(s2, impact_year),
                 )
                 .ok()
         });
@@ -401,11 +404,11 @@ fn bundle_base(
     })
 }
 
-/// The pack in `dir` on both bases: its scenario files read once, パターン1 the one with
-/// `role = "pattern1"` and the basis's base year (Sim1 and Sim2 by their roles, among the
-/// scenarios that extend that パターン1).
-fn pack_place(i: usize, dir: &Path) -> Result<PackPlace> {
-    let pack = Pack::load(dir)?;
+/// The scenario files beside the pack's `pack.toml` (name, text) and their parsed form; files
+/// that are not scenarios (kpi.toml, study specs) are skipped.
+type Scenarios = (Vec<(String, String)>, Vec<(String, RawScenario)>);
+
+fn pack_scenarios(pack: &Pack) -> Result<Scenarios> {
     let mut texts: Vec<(String, String)> = Vec::new();
     let entries = std::fs::read_dir(&pack.dir).map_err(|e| Error::io(&pack.dir, e))?;
     let mut names: Vec<String> = entries
@@ -426,14 +429,21 @@ fn pack_place(i: usize, dir: &Path) -> Result<PackPlace> {
     for n in names {
         let path = pack.dir.join(&n);
         let text = crate::input::read_text(&path)?;
-        // Files that are not scenarios (kpi.toml, study specs) are skipped.
-        let Ok(raw) = crate::tomlfile::parse::<crate::scenario::raw::RawScenario>(&text, &path)
-        else {
+        let Ok(raw) = crate::tomlfile::parse::<RawScenario>(&text, &path) else {
             continue;
         };
         raws.push((n.clone(), raw));
         texts.push((n, text));
     }
+    Ok((texts, raws))
+}
+
+/// The pack in `dir` on both bases: its scenario files read once, パターン1 the one with
+/// `role = "pattern1"` and the basis's base year (Sim1 and Sim2 by their roles, among the
+/// scenarios that extend that パターン1).
+fn pack_place(i: usize, dir: &Path) -> Result<PackPlace> {
+    let pack = Pack::load(dir)?;
+    let (texts, raws) = pack_scenarios(&pack)?;
     // The chain of file `first` (child first), through `extends`.
     let chain_of = |first: usize| -> Result<Vec<usize>> {
         let mut out = vec![first];

@@ -55,6 +55,14 @@ fn basis_2020_follows_the_ipss_2023_summary() {
     }
     let toml = a["toml"].as_str().expect("toml");
     assert!(toml.contains("extends = \"pattern1-r5.toml\""), "{toml}");
+    // The impact levels 30 years after the base, as `jinko national --basis r5`: 2050.
+    assert_eq!(a["impact"]["year"], 2050);
+    let (sim1, sim2) = (nums(&a["sim1"]), nums(&a["sim2"]));
+    let k = years.iter().position(|&x| x == 2050.0).expect("2050");
+    let natural = a["impact"]["natural"]["percent"].as_f64().expect("percent");
+    assert!((natural - 100.0 * sim1[k] / total[k]).abs() < 1e-9);
+    let social = a["impact"]["social"]["percent"].as_f64().expect("percent");
+    assert!((social - 100.0 * sim2[k] / sim1[k]).abs() < 1e-9);
     // The place answer on this basis: its years and the TFR its first period stands for.
     let info = get(addr, "/api/place/40205?basis=2020").json();
     assert_eq!(info["base_year"], 2020);
@@ -313,4 +321,53 @@ fn an_init_pack_offers_both_bases() {
         .as_str()
         .expect("error")
         .contains("no scenario with role = \"pattern1\" and base year 2020"));
+}
+
+/// The solver's TFR change (`jinko solve tfr`, the serve solve's bisection) on a calibrated
+/// path: its model at a TFR x equals the scenario language's `tfr = { 2025 = start, 2040 = x }`
+/// over pattern1-r5.toml, i.e. it divides by the TFR each calibrated period stands for
+/// (`tfr_base · φ`), not by `tfr_base` alone.
+#[test]
+fn solver_tfr_change_follows_the_calibrated_path() {
+    use jinko::batch::solve::Unknown;
+    use jinko::scenario::Scenario;
+    let b = jinko::national::Bundle::get().expect("bundle");
+    let m = b.by_code("40205").expect("飯塚市");
+    let pack = b.pack(m).expect("pack");
+    let mut files = b
+        .scenario_files_r5(m, &pack)
+        .expect("r5 files")
+        .expect("a summary row");
+    let p1 = Scenario::from_texts_some(&pack.dir, &files, &pack, &["pattern1-r5.toml"])
+        .expect("pattern1-r5")
+        .remove(0);
+    let start = p1.base_tfr_in(2025).expect("tfr");
+    let phi = p1.calibration.as_ref().expect("calibrated").periods[0].cwr_factor;
+    assert!((phi - 1.0).abs() > 1e-3, "a factor that matters: {phi}");
+    files.push((
+        "x.toml",
+        format!(
+            "extends = \"pattern1-r5.toml\"\n[fertility]\ntfr = {{ 2025 = {start:?}, 2040 = 1.8 }}\n"
+        ),
+    ));
+    let written = Scenario::from_texts_some(&pack.dir, &files, &pack, &["x.toml"])
+        .expect("x.toml")
+        .remove(0)
+        .project()
+        .expect("projects");
+    let model = Unknown::Tfr {
+        from: 2025,
+        by: 2040,
+    }
+    .model(&p1, 1.8)
+    .expect("model");
+    let solved = jinko::engine::project(&model, &p1.base).expect("projects");
+    for k in 0..written.years.len() {
+        let (a, w) = (solved.total(k), written.total(k));
+        assert!(
+            (a - w).abs() <= 1e-9 * w,
+            "{}: {a} vs {w}",
+            written.years[k]
+        );
+    }
 }

@@ -315,7 +315,8 @@ async function choose(place) {
 function reset(run) {
   const info = S.info;
   S.tfr = info.tfr_base; S.mig = 1; S.migNet = 0; S.hh = 0; S.mort = 0;
-  setPair("tfr", "tfrNum", info.tfr_base || 1.5);
+  // The box shows two decimals; S.tfr keeps the exact TFR of パターン1 (so no TFR is sent).
+  setPair("tfr", "tfrNum", info.tfr_base ? Math.round(info.tfr_base * 100) / 100 : 1.5);
   setPair("mig", "migNum", 1); $("migMult").checked = true;
   setPair("hh", "hhNum", 0); setPair("mort", "mortNum", 0);
   const sim1 = info.sim1 ? info.sim1[info.sim1.length - 1] : info.pattern1[info.pattern1.length - 1];
