@@ -4,12 +4,13 @@
 //!
 //! | request field | scenario TOML |
 //! | --- | --- |
-//! | `tfr = {value, by}` | `[fertility] tfr = { BASE+5 = tfr_base, by = value }` (Sim1's form: linear from the TFR パターン1 stands for, held after) |
+//! | `tfr = {value, by}` | `[fertility] tfr = { BASE+5 = start, by = value }` (Sim1's form: linear from the TFR パターン1's first period stands for — `tfr_base`, times the calibrated child–woman ratio factor on the 2020 basis — held after) |
 //! | `migration = {kind: "multiplier", value, from}` | `[migration] multiplier = { from = value }` |
 //! | `migration = {kind: "net", value, from}` | `[migration] net_migration = { from = value, from+5 = value, … }` (persons per five-year period, every period from `from`) |
 //! | `households = {per_year, kind, custom?, from}` | `[[measures]] households_per_year, from, household = {…}` (until the year before the horizon) |
 //! | `mortality = {value, from}` | `[survival] mortality = { from = value }` (× the probability of dying) |
 //!
+//! `basis` (2015 or 2020) chooses the パターン1 extended (`pattern1.toml` or `pattern1-r5.toml`).
 //! `target` and `year` are not scenario keys: they choose what the answer compares and shows.
 //! Household types: 20代夫婦 = a man and a woman, each half 20-24 and half 25-29; 30代夫婦と子1人
 //! = the same at 30-34/35-39 and a child 0-4 of either sex; 60代夫婦 = the same at 60-64/65-69;

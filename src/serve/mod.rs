@@ -7,7 +7,9 @@
 //!   municipality's パターン1. The live result is projected *from that text*, so the exported file
 //!   gives, under `jinko project`, the very numbers the page shows.
 //! - [`state`]: the places (the national bundle, the `--pack` folders read once at start), the
-//!   built パターン1 of each (a bounded cache), and the simulation.
+//!   built パターン1 of each on each basis — 2015 (IPSS 2018) or 2020 (IPSS 2023 estimated,
+//!   `pattern1-r5.toml`; a 422 naming why where it cannot be formed) — in a bounded cache, and
+//!   the simulation.
 //! - [`answer`]: the answers (totals beside パターン1, Sim1, Sim2 and the official path, the age
 //!   groups, the pyramid, the gap to the target, the impact levels) and the solve (`jinko solve`'s
 //!   bisection, then checked — and refined by secant steps where other controls interact — on the
@@ -24,7 +26,7 @@
 //! folder, so `../` and its encodings only reach the 404 fallback.
 //!
 //! Endpoints: `GET /` (the page), `/app.js`, `/style.css`; `GET /api/places?q=飯塚` (search by
-//! name or code); `GET /api/place/{id}`; `POST /api/simulate`, `/api/solve`,
+//! name or code); `GET /api/place/{id}?basis=2020`; `POST /api/simulate`, `/api/solve`,
 //! `/api/export/toml`, `/api/export/xlsx`, `/api/export/report`.
 
 pub mod answer;

@@ -1,7 +1,8 @@
 //! A bounded load test on loopback (`#[ignore]`: run it with
 //! `cargo test --release --test tests serve::load -- --ignored --nocapture`): 50 clients, each on
-//! one keep-alive connection, post `/api/simulate` with a TFR that changes every request, for 10
-//! seconds; prints requests per second, p50 / p99 latency and errors, and fails on any error.
+//! one keep-alive connection, post `/api/simulate` with a TFR that changes every request (half the
+//! clients on the 2015 basis, half on the 2020 basis), for 10 seconds; prints requests per second,
+//! p50 / p99 latency (all, and by basis) and errors, and fails on any error.
 //! With `JINKO_SERVE_ADDR=127.0.0.1:PORT` it loads a server started apart (e.g. the release
 //! binary: `jinko serve --port PORT`) instead of one in this process.
 
@@ -52,11 +53,11 @@ fn fifty_clients_for_ten_seconds() {
         Err(_) => super::server(),
     };
     let host = addr.to_string();
-    // Warm the cache of 飯塚市's パターン1.
-    assert_eq!(
-        super::post(addr, "/api/simulate", r#"{"place": "40205"}"#).status,
-        200
-    );
+    // Warm the cache of 飯塚市's パターン1 on both bases.
+    for basis in [2015, 2020] {
+        let body = format!(r#"{{"place": "40205", "basis": {basis}}}"#);
+        assert_eq!(super::post(addr, "/api/simulate", &body).status, 200);
+    }
     let end = Instant::now() + Duration::from_secs(SECONDS);
     let workers: Vec<_> = (0..CLIENTS)
         .map(|c| {
@@ -68,8 +69,9 @@ fn fifty_clients_for_ten_seconds() {
                 let mut i = 0usize;
                 while Instant::now() < end {
                     let tfr = 1.2 + ((c * 7919 + i) % 100) as f64 / 100.0;
+                    let basis = if c % 2 == 0 { 2015 } else { 2020 };
                     let body = format!(
-                        r#"{{"place": "40205", "tfr": {{"value": {tfr}, "by": 2040}}, "households": {{"per_year": {}, "kind": "couple-30s-child", "from": 2020}}}}"#,
+                        r#"{{"place": "40205", "basis": {basis}, "tfr": {{"value": {tfr}, "by": 2040}}, "households": {{"per_year": {}, "kind": "couple-30s-child", "from": 2025}}}}"#,
                         i % 50
                     );
                     let t0 = Instant::now();
@@ -82,26 +84,39 @@ fn fifty_clients_for_ten_seconds() {
                     }
                     i += 1;
                 }
-                (lat, errors)
+                (c % 2, lat, errors)
             })
         })
         .collect();
     let mut lat = Vec::new();
+    let mut by_basis = [Vec::new(), Vec::new()];
     let mut errors = 0;
     for w in workers {
-        let (l, e) = w.join().expect("client");
+        let (k, l, e) = w.join().expect("client");
+        by_basis[k].extend(l.iter().copied());
         lat.extend(l);
         errors += e;
     }
-    lat.sort();
-    let q = |p: f64| lat[((lat.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1e3;
+    let q = |v: &mut Vec<Duration>, p: f64| {
+        v.sort();
+        v[((v.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1e3
+    };
+    assert!(!lat.is_empty() && by_basis.iter().all(|v| !v.is_empty()));
     eprintln!(
         "load: {CLIENTS} clients, {SECONDS} s: {} requests, {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, errors {errors}",
         lat.len(),
         lat.len() as f64 / SECONDS as f64,
-        q(0.5),
-        q(0.99)
+        q(&mut lat, 0.5),
+        q(&mut lat, 0.99)
     );
+    for (k, basis) in [2015, 2020].iter().enumerate() {
+        let v = &mut by_basis[k];
+        eprintln!(
+            "load: basis {basis}: {} requests, p50 {:.2} ms, p99 {:.2} ms",
+            v.len(),
+            q(v, 0.5),
+            q(v, 0.99)
+        );
+    }
     assert_eq!(errors, 0);
-    assert!(!lat.is_empty());
 }
