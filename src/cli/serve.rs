@@ -15,8 +15,9 @@ pub struct ServeArgs {
     /// The port (0: any free port; the address is printed).
     #[arg(long, default_value_t = 8710)]
     pub port: u16,
-    /// A data pack folder to offer beside the national bundle (its パターン1 is the scenario
-    /// with role = "pattern1"); may be given more than once.
+    /// A data pack folder to offer beside the national bundle (its パターン1 on each basis is
+    /// the scenario with role = "pattern1" and base year 2015, or 2020); may be given more than
+    /// once.
     #[arg(long, value_name = "DIR")]
     pub pack: Vec<PathBuf>,
 }
