@@ -359,23 +359,32 @@ fn bundle_base(
     m: &Municipality,
     basis: Basis,
 ) -> std::result::Result<Base, ApiError> {
+    let who = format!("{} ({}, {})", m.name, m.prefecture, m.code);
+    let no_summary = || {
+        not_on_basis(
+            basis,
+            format!("{who}: not in the IPSS 2023 summary (令和5年推計 projects it with another municipality or not at all)"),
+        )
+    };
+    if basis == Basis::R5 && bundle.summary_of(m).is_none() {
+        return Err(no_summary());
+    }
     let pack = bundle.pack(m).map_err(|e| ApiError {
         status: 404,
         field: Some("place".into()),
         error: format!("place: {e}"),
     })?;
-    let who = format!("{} ({}, {})", m.name, m.prefecture, m.code);
     let owned: Vec<(String, String)> = match basis {
         Basis::H30 => bundle.scenario_files(m, &pack),
         Basis::R5 => bundle
             .scenario_files_r5(m, &pack)
-            .map_err(|e| not_on_basis(basis, format!("{who}: the 2020 basis cannot be formed: {e}")))?
-            .ok_or_else(|| {
+            .map_err(|e| {
                 not_on_basis(
                     basis,
-                    format!("{who}: not in the IPSS 2023 summary (令和5年推計 projects it with another municipality or not at all)"),
+                    format!("{who}: the 2020 basis cannot be formed: {e}"),
                 )
-            })?,
+            })?
+            .ok_or_else(no_summary)?,
     }
     .into_iter()
     .map(|(n, t)| (n.to_string(), t))
