@@ -67,14 +67,13 @@ impl Server {
         listener
             .set_nonblocking(true)
             .map_err(|e| Error::Invalid(format!("cannot listen on {addr}: {e}")))?;
-        let port = listener
+        let bound = listener
             .local_addr()
-            .map_err(|e| Error::Invalid(format!("cannot read the bound address: {e}")))?
-            .port();
+            .map_err(|e| Error::Invalid(format!("cannot read the bound address: {e}")))?;
         let hosts = options
             .bind
             .is_loopback()
-            .then(|| routes::Hosts::loopback(port));
+            .then(|| routes::Hosts::loopback(bound));
         Ok(Server {
             listener,
             app: Arc::new(routes::App::new(state, hosts)),

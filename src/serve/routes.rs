@@ -3,7 +3,8 @@
 //! `{"error": "...", "field": "..."}`.
 //!
 //! On loopback the server answers only requests whose `Host` (and request-target authority, if
-//! any) is `localhost`, `127.0.0.1` or `[::1]` with its port: a guard against DNS rebinding, by
+//! any) is `localhost`, `127.0.0.1`, `[::1]` or the loopback address bound, with its port: a
+//! guard against DNS rebinding, by
 //! which a web page on another site, its name re-pointed at 127.0.0.1, would otherwise reach the
 //! API from the browser as the same origin. Other hosts get a 403 that says so. Bound to another
 //! address (with the warning), the server answers any host.
@@ -43,12 +44,21 @@ pub fn permits() -> usize {
 pub struct Hosts(Vec<String>);
 
 impl Hosts {
-    /// `localhost`, `127.0.0.1` and `[::1]` with `port` (and without it on port 80).
-    pub fn loopback(port: u16) -> Hosts {
-        let names = ["localhost", "127.0.0.1", "[::1]"];
+    /// `localhost`, `127.0.0.1`, `[::1]` and the loopback address bound (e.g. 127.0.0.2), with
+    /// its port (and without it on port 80).
+    pub fn loopback(addr: std::net::SocketAddr) -> Hosts {
+        let mut names = vec!["localhost".to_string(), "127.0.0.1".into(), "[::1]".into()];
+        let own = match addr.ip() {
+            std::net::IpAddr::V4(ip) => ip.to_string(),
+            std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+        };
+        if !names.contains(&own) {
+            names.push(own);
+        }
+        let port = addr.port();
         let mut v: Vec<String> = names.iter().map(|n| format!("{n}:{port}")).collect();
         if port == 80 {
-            v.extend(names.iter().map(|n| n.to_string()));
+            v.extend(names);
         }
         Hosts(v)
     }

@@ -74,3 +74,22 @@ fn only_the_loopback_host_is_answered() {
     );
     assert_eq!(r.status, 200, "{}", r.text());
 }
+
+/// Bound to another loopback address, that address is its own host too.
+#[test]
+fn another_loopback_address_is_its_own_host() {
+    let server = jinko::serve::Server::bind(&jinko::serve::Options {
+        bind: "127.0.0.2".parse().expect("address"),
+        port: 0,
+        packs: Vec::new(),
+    })
+    .expect("127.0.0.2 binds on Linux");
+    let addr = server.addr().expect("address");
+    std::thread::spawn(move || server.run());
+    let r = request(addr, "/api/places?q=40205", Some(&addr.to_string()));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = request(addr, "/", Some(&format!("localhost:{}", addr.port())));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = request(addr, "/", Some(&format!("127.0.0.3:{}", addr.port())));
+    assert_eq!(r.status, 403, "{}", r.text());
+}
