@@ -4,9 +4,8 @@
 //!
 //! On loopback the server answers only requests whose `Host` (and request-target authority, if
 //! any) is `localhost`, `127.0.0.1`, `[::1]` or the loopback address bound, with its port: a
-//! guard against DNS rebinding, by
-//! which a web page on another site, its name re-pointed at 127.0.0.1, would otherwise reach the
-//! API from the browser as the same origin. Other hosts get a 403 that says so. Bound to another
+//! guard against DNS rebinding, by which a web page on another site, its name re-pointed at
+//! 127.0.0.1, would otherwise reach the API from the browser as the same origin. Other hosts get a 403 that says so. Bound to another
 //! address (with the warning), the server answers any host.
 
 use super::answer;
