@@ -233,8 +233,9 @@ fn cli_national_formats() {
 }
 
 /// Intervals fitted on the bases up to 2000, counted on the bases 2005 … 2015 (to 2020): the 80%
-/// band holds the actual within 5 points of 80% for the total, both as the issue asks (the fit
-/// using every target of the early bases) and strictly in time (only targets up to 2005).
+/// band holds the actual within 5 points of 80% for the total and each age group, both as the
+/// issue asks (the fit using every target of the early bases) and strictly in time (only targets
+/// up to 2005); the bands are nested, so coverage rises with the band.
 #[test]
 fn interval_coverage_on_held_out_bases() {
     use jinko::backtest::intervals::{coverage, BANDS};
@@ -255,15 +256,46 @@ fn interval_coverage_on_held_out_bases() {
                 c.count
             );
         }
-        let total80 = cov
-            .iter()
-            .find(|c| c.band == BANDS[1] && c.variable == 0)
-            .unwrap();
-        assert!(total80.count > 10_000, "{name}: {}", total80.count);
-        assert!(
-            (total80.percent() - 80.0).abs() <= 5.0,
-            "{name}: 80% band covers {:.1}%",
-            total80.percent()
-        );
+        for v in 0..national::VARIABLES.len() {
+            let at = |band: f64| {
+                cov.iter()
+                    .find(|c| c.band == band && c.variable == v)
+                    .unwrap()
+            };
+            let c80 = at(BANDS[1]);
+            assert!(c80.count > 10_000, "{name}: {}", c80.count);
+            assert!(
+                (c80.percent() - 80.0).abs() <= 5.0,
+                "{name} {}: 80% band covers {:.1}%",
+                national::VARIABLES[v],
+                c80.percent()
+            );
+            assert!(at(BANDS[0]).inside <= c80.inside && c80.inside <= at(BANDS[2]).inside);
+        }
     }
+}
+
+/// The interval error model is the declared candidate with the best rolling-origin calibration
+/// over the whole record (not the one held-out comparison).
+#[test]
+fn interval_model_is_the_record_best() {
+    use jinko::backtest::intervals::{choose, rolling_origin, MODEL};
+    let b = backtest();
+    let (best, scores) = choose(&b.outcomes);
+    for (m, s) in &scores {
+        eprintln!("{}: {s:.2} points", m.label());
+    }
+    let (per, _) = rolling_origin(MODEL, &b.outcomes);
+    for (y, cov) in per {
+        for c in cov {
+            eprintln!(
+                "origin {y}: band {:.0}% {}: {:.1}% of {}",
+                c.band * 100.0,
+                national::VARIABLES[c.variable],
+                c.percent(),
+                c.count
+            );
+        }
+    }
+    assert_eq!(best, MODEL);
 }
