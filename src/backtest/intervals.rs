@@ -239,6 +239,84 @@ impl Intervals {
     }
 }
 
+/// The bands of one year of a projection.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct YearBands {
+    /// Year.
+    pub year: i32,
+    /// Years since the base.
+    pub horizon: i32,
+    /// Beyond the record's longest horizon (the quantiles grown in proportion to the horizon).
+    pub extrapolated: bool,
+    /// The projected total and 0-14, 15-64, 65+.
+    pub projected: [f64; 4],
+    /// `bands[v][b]`: (lower, upper) of variable `v` for band `b` of [`BANDS`].
+    pub bands: [[(f64, f64); 3]; 4],
+}
+
+/// A projection's intervals: its size class and the bands by year.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Around {
+    /// The size class of the base population.
+    pub class: SizeClass,
+    /// The base year.
+    pub base_year: i32,
+    /// Years in order, the base first.
+    pub rows: Vec<YearBands>,
+}
+
+impl Around {
+    /// The bands of `year`, if projected.
+    pub fn at(&self, year: i32) -> Option<&YearBands> {
+        self.rows.iter().find(|r| r.year == year)
+    }
+}
+
+impl Intervals {
+    /// The intervals around a projection given as `(year, [total, 0-14, 15-64, 65+])` from the
+    /// base year on (the size class is the base total's); an error where a horizon is not a
+    /// multiple of five years or the record has no cell for it.
+    pub fn around(&self, base_year: i32, rows: &[(i32, [f64; 4])]) -> crate::Result<Around> {
+        let base = rows.iter().find(|r| r.0 == base_year).ok_or_else(|| {
+            crate::Error::Invalid(format!(
+                "intervals: the projection has no base year {base_year}"
+            ))
+        })?;
+        let class = SizeClass::of(base.1[0]);
+        let mut out = Vec::with_capacity(rows.len());
+        for &(year, projected) in rows {
+            let horizon = year - base_year;
+            let mut bands = [[(0.0, 0.0); 3]; 4];
+            for (v, bv) in bands.iter_mut().enumerate() {
+                for (b, slot) in bv.iter_mut().enumerate() {
+                    let m = (horizon % 5 == 0)
+                        .then(|| self.multipliers(v, class, horizon, b))
+                        .flatten()
+                        .ok_or_else(|| {
+                            crate::Error::Invalid(format!(
+                                "intervals: the record has no errors {horizon} years after a base \
+                                 (five-year steps from {base_year} are needed)"
+                            ))
+                        })?;
+                    *slot = (projected[v] * m.0, projected[v] * m.1);
+                }
+            }
+            out.push(YearBands {
+                year,
+                horizon,
+                extrapolated: self.extrapolated(horizon),
+                projected,
+                bands,
+            });
+        }
+        Ok(Around {
+            class,
+            base_year,
+            rows: out,
+        })
+    }
+}
+
 /// The intervals of the whole national record (every base 1985 … 2015), fitted once.
 pub fn national() -> crate::Result<&'static Intervals> {
     static FIT: std::sync::OnceLock<std::result::Result<Intervals, String>> =
