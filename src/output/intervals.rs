@@ -159,9 +159,10 @@ pub fn json(a: &Around) -> Value {
     })
 }
 
-/// A rounded figure for a sentence: to 100 persons from 10,000 up, else to 10.
-fn rounded(v: f64) -> String {
-    let step = if v >= 10_000.0 { 100.0 } else { 10.0 };
+/// A rounded figure for a sentence: to 100 persons where the projection is 10,000 or more, else
+/// to 10.
+fn rounded(v: f64, projected: f64) -> String {
+    let step = if projected >= 10_000.0 { 100.0 } else { 10.0 };
     persons((v / step).round() * step)
 }
 
@@ -172,11 +173,11 @@ pub fn sentence_ja(a: &Around, year: i32) -> Option<String> {
     let (lo, hi) = r.bands[0][1];
     let mut s = format!(
         "{year}年の総人口は80%の確率で約{}人から約{}人の間（推計値{}人）、95%の確率で約{}人から約{}人の間です。",
-        rounded(lo),
-        rounded(hi),
+        rounded(lo, r.projected[0]),
+        rounded(hi, r.projected[0]),
         persons(r.projected[0]),
-        rounded(r.bands[0][2].0),
-        rounded(r.bands[0][2].1),
+        rounded(r.bands[0][2].0, r.projected[0]),
+        rounded(r.bands[0][2].1, r.projected[0]),
     );
     if r.extrapolated {
         s.push_str(

@@ -299,3 +299,165 @@ fn interval_model_is_the_record_best() {
     }
     assert_eq!(best, MODEL);
 }
+
+fn kama_intervals_json() -> serde_json::Value {
+    let out = assert_cmd::Command::cargo_bin("jinko")
+        .unwrap()
+        .args([
+            "project",
+            "scenarios/kama/ipss-h30.toml",
+            "--format",
+            "json",
+            "--intervals",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// `jinko project --intervals`: every band contains the projection (the error model widens a
+/// band to reach it), the bands are nested 50 ⊂ 80 ⊂ 95, the base year is exact and the total's
+/// relative width grows with the horizon.
+#[test]
+fn project_intervals_invariants() {
+    let v = kama_intervals_json();
+    let iv = &v["intervals"];
+    assert_eq!(iv["size_class"], "20-100k");
+    let rows = iv["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 4 * v["years"].as_array().unwrap().len());
+    let mut last_width = [-1.0; 3];
+    for r in rows {
+        let f = |k: &str| r[k].as_f64().unwrap();
+        let p = f("projected");
+        let (l, u) = (
+            [f("lower_50"), f("lower_80"), f("lower_95")],
+            [f("upper_50"), f("upper_80"), f("upper_95")],
+        );
+        assert!(l[2] <= l[1] && l[1] <= l[0] && l[0] <= p, "{r}");
+        assert!(p <= u[0] && u[0] <= u[1] && u[1] <= u[2], "{r}");
+        if r["horizon"] == 0 {
+            assert!(l[2] == p && u[2] == p, "{r}");
+        }
+        if r["variable"] == "total" {
+            for b in 0..3 {
+                let w = (u[b] - l[b]) / p;
+                assert!(w >= last_width[b], "band {b} narrows at {r}");
+                last_width[b] = w;
+            }
+        }
+    }
+}
+
+/// Type-7 quantile, written out again for the independent check.
+fn q7(v: &[f64], q: f64) -> f64 {
+    let h = (v.len() - 1) as f64 * q;
+    let (i, frac) = (h.floor() as usize, h - h.floor());
+    if i + 1 < v.len() {
+        v[i] + frac * (v[i + 1] - v[i])
+    } else {
+        v[i]
+    }
+}
+
+/// Kama's 80% band of the total in 2045 (30 years from 2015) and 2065 (50 years: beyond the
+/// record, the 35-year quantiles grown by 50/35), recomputed from the raw outcomes: the default
+/// method's errors from the latest base reaching the horizon (1990 for 30 years, 1985 for 35),
+/// in Kama's size class (20,000–100,000), as log ratios, their 10th and 90th percentiles,
+/// widened to contain 0.
+#[test]
+fn kama_interval_from_the_fitted_quantiles() {
+    let v = kama_intervals_json();
+    let b = backtest();
+    for (year, base, horizon, scale) in [(2045, 1990, 30, 1.0), (2065, 1985, 35, 50.0 / 35.0)] {
+        let mut l: Vec<f64> = b
+            .outcomes
+            .iter()
+            .filter(|o| o.method == Method::Damped && o.base == base)
+            .filter(|o| o.target - o.base == horizon && o.class == SizeClass::From20kTo100k)
+            .map(|o| (100.0 / (100.0 + o.error[0])).ln())
+            .collect();
+        l.sort_by(f64::total_cmp);
+        assert!(l.len() > 100);
+        let lo = (q7(&l, 0.1).min(0.0) * scale).exp();
+        let hi = (q7(&l, 0.9).max(0.0) * scale).exp();
+        let row = v["intervals"]["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["year"] == year && r["variable"] == "total")
+            .unwrap();
+        let p = row["projected"].as_f64().unwrap();
+        let rel = |a: f64, b: f64| ((a - b) / b).abs();
+        assert!(
+            rel(row["lower_80"].as_f64().unwrap(), p * lo) < 1e-9,
+            "{row}"
+        );
+        assert!(
+            rel(row["upper_80"].as_f64().unwrap(), p * hi) < 1e-9,
+            "{row}"
+        );
+        assert_eq!(row["extrapolated"], year == 2065);
+    }
+}
+
+/// The interval outputs of the commands: the CSV header the help gives, the report's sentence
+/// and band chart, the chart kind, compare's section and JSON key.
+#[test]
+fn cli_interval_outputs() {
+    let jinko = || assert_cmd::Command::cargo_bin("jinko").unwrap();
+    let out = jinko()
+        .args([
+            "project",
+            "scenarios/kama/ipss-h30.toml",
+            "--format",
+            "csv",
+            "--intervals",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let csv = String::from_utf8(out.stdout).unwrap();
+    let header = csv.lines().next().unwrap();
+    let help = jinko().args(["project", "--help"]).output().unwrap().stdout;
+    assert!(
+        String::from_utf8(help).unwrap().contains(header),
+        "{header}"
+    );
+    assert!(csv.lines().any(|l| l.starts_with("2065,50,total,")));
+    let dir = tempfile::tempdir().unwrap();
+    jinko()
+        .args([
+            "report",
+            "scenarios/kama/ipss-h30.toml",
+            "--intervals",
+            "--no-png",
+            "--out",
+        ])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(html.contains("2065年の総人口は80%の確率で約"), "sentence");
+    assert!(html.contains("id=\"chart-intervals\""));
+    let svg = std::fs::read_to_string(dir.path().join("intervals.svg")).unwrap();
+    assert!(svg.contains("80%予測区間"));
+    let out = jinko()
+        .args([
+            "compare",
+            "scenarios/kama/ipss-h30.toml",
+            "scenarios/kama/target.toml",
+        ])
+        .args(["--intervals", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        v["scenarios"][1]["intervals"]["rows"]
+            .as_array()
+            .unwrap()
+            .len()
+            > 40
+    );
+}
