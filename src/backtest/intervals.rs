@@ -126,6 +126,8 @@ type Cell = [(f64, f64); 3];
 #[derive(Debug, Clone, PartialEq)]
 pub struct Intervals {
     cells: BTreeMap<(usize, SizeClass, i32), Cell>,
+    /// The signed log ratios of each cell, sorted (the record's draws for Monte Carlo).
+    samples: BTreeMap<(usize, SizeClass, i32), Vec<f64>>,
     /// The longest horizon in the record.
     pub max_horizon: i32,
     /// How many projections it was fitted on.
@@ -174,10 +176,13 @@ impl Intervals {
         }
         let mut cells = BTreeMap::new();
         let mut max_horizon = 0;
-        for (key, mut v) in groups {
+        for (key, v) in groups.iter_mut() {
             v.sort_by(f64::total_cmp);
+            let mut abs: Vec<f64> = v.iter().map(|l| l.abs()).collect();
+            abs.sort_by(f64::total_cmp);
+            let v = &*v;
             let cell = BANDS.map(|b| match model.shape {
-                Shape::Symmetric => (-quantile(&v, b), quantile(&v, b)),
+                Shape::Symmetric => (-quantile(&abs, b), quantile(&abs, b)),
                 Shape::Signed => (quantile(&v, (1.0 - b) / 2.0), quantile(&v, (1.0 + b) / 2.0)),
                 Shape::Hull => (
                     quantile(&v, (1.0 - b) / 2.0).min(0.0),
@@ -185,10 +190,11 @@ impl Intervals {
                 ),
             });
             max_horizon = max_horizon.max(key.2);
-            cells.insert(key, cell);
+            cells.insert(*key, cell);
         }
         Intervals {
             cells,
+            samples: groups,
             max_horizon,
             fitted_on,
         }
@@ -218,6 +224,31 @@ impl Intervals {
         let c = self.cells.get(&(v, class, h))?;
         let (lo, hi) = c[band];
         Some(((lo * scale).exp(), (hi * scale).exp()))
+    }
+
+    /// The `u` quantile (0…1) of the record's signed log ratios `ln(actual / projected)` for
+    /// variable `v`, size class and horizon (beyond the record: the longest horizon's, grown in
+    /// proportion to the horizon); None where the record has no such cell.
+    pub fn log_ratio_quantile(
+        &self,
+        v: usize,
+        class: SizeClass,
+        horizon: i32,
+        u: f64,
+    ) -> Option<f64> {
+        if horizon <= 0 {
+            return Some(0.0);
+        }
+        let (h, scale) = if horizon > self.max_horizon {
+            (
+                self.max_horizon,
+                f64::from(horizon) / f64::from(self.max_horizon),
+            )
+        } else {
+            (horizon, 1.0)
+        };
+        let c = self.samples.get(&(v, class, h))?;
+        Some(quantile(c, u) * scale)
     }
 
     /// Whether `horizon` lies beyond the record (extrapolated).

@@ -461,3 +461,109 @@ fn cli_interval_outputs() {
             > 40
     );
 }
+
+/// `spread = "record"`: Kama's P(2065 ≥ 17,033) recomputed from the raw outcomes. Every
+/// trajectory is パターン1's 2065 total times `exp(q(u) · 50/35)`, `q` the type-7 quantile of the
+/// 35-year errors (base 1985, size class 20,000–100,000), so the probability is the share of `u`
+/// whose quantile reaches `ln(17,033 / P) · 35/50`; the Monte Carlo's 100,000 draws agree within
+/// five standard errors. Its median of 2045 is the 30-year errors' median around the projection.
+#[test]
+fn record_monte_carlo_for_kama() {
+    let out = assert_cmd::Command::cargo_bin("jinko")
+        .unwrap()
+        .args([
+            "montecarlo",
+            "scenarios/kama/studies/montecarlo-record.toml",
+        ])
+        .args(["--quiet", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(mc["spread"], "record 20-100k");
+    let p_mc = mc["probability"].as_f64().unwrap();
+    let kama = kama_intervals_json();
+    let projected = |year: i64| {
+        let years = kama["years"].as_array().unwrap();
+        let k = years.iter().position(|y| y == year).unwrap();
+        kama["total"][k].as_f64().unwrap()
+    };
+    let cell = |base: i32, horizon: i32| {
+        let mut l: Vec<f64> = backtest()
+            .outcomes
+            .iter()
+            .filter(|o| o.method == Method::Damped && o.base == base)
+            .filter(|o| o.target - o.base == horizon && o.class == SizeClass::From20kTo100k)
+            .map(|o| (100.0 / (100.0 + o.error[0])).ln())
+            .collect();
+        l.sort_by(f64::total_cmp);
+        l
+    };
+    let l = cell(1985, 35);
+    let threshold = (17_033.0 / projected(2065)).ln() * 35.0 / 50.0;
+    // The position h (0 … n−1) where the interpolated quantile crosses the threshold.
+    let n = l.len();
+    let i = l.iter().position(|&x| x >= threshold).unwrap();
+    let h = (i - 1) as f64 + (threshold - l[i - 1]) / (l[i] - l[i - 1]);
+    let p_exact = 1.0 - h / (n - 1) as f64;
+    let se = (p_exact * (1.0 - p_exact) / 100_000.0).sqrt();
+    eprintln!("P(2065 >= 17,033): Monte Carlo {p_mc:.5}, from the quantiles {p_exact:.5}");
+    assert!((p_mc - p_exact).abs() <= 5.0 * se, "{p_mc} vs {p_exact}");
+    let l30 = cell(1990, 30);
+    let median = projected(2045) * q7(&l30, 0.5).exp();
+    let y2045 = mc["by_year"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|y| y["year"] == 2045)
+        .unwrap();
+    let k = mc["percentiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|p| p.as_f64() == Some(50.0))
+        .unwrap();
+    let m_mc = y2045["values"][k].as_f64().unwrap();
+    assert!((m_mc / median - 1.0).abs() < 0.005, "{m_mc} vs {median}");
+}
+
+/// `spread = "record"` with multiplier tables, or an unknown spread: one error naming the key.
+#[test]
+fn record_spread_bad_specs() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = std::fs::canonicalize("scenarios/kama/ipss-h30.toml").unwrap();
+    for (body, expect) in [
+        (
+            "spread = \"record\"\n[parameters.fert_mult]\ndistribution = \"fixed\"\nvalue = 1.0\n",
+            "remove the [parameters]",
+        ),
+        ("spread = \"history\"\n", "expected \"parameters\""),
+    ] {
+        let spec = dir.path().join("mc.toml");
+        std::fs::write(
+            &spec,
+            format!(
+                "scenario = {:?}\ntrajectories = 10\nseed = 1\n{body}",
+                scenario.display().to_string()
+            ),
+        )
+        .unwrap();
+        let out = assert_cmd::Command::cargo_bin("jinko")
+            .unwrap()
+            .args(["montecarlo", "--quiet"])
+            .arg(&spec)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("mc.toml") && err.contains("spread") && err.contains(expect),
+            "{err}"
+        );
+        assert!(err.contains("line 4"), "{err}");
+    }
+}
