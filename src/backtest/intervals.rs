@@ -183,10 +183,10 @@ impl Intervals {
             let v = &*v;
             let cell = BANDS.map(|b| match model.shape {
                 Shape::Symmetric => (-quantile(&abs, b), quantile(&abs, b)),
-                Shape::Signed => (quantile(&v, (1.0 - b) / 2.0), quantile(&v, (1.0 + b) / 2.0)),
+                Shape::Signed => (quantile(v, (1.0 - b) / 2.0), quantile(v, (1.0 + b) / 2.0)),
                 Shape::Hull => (
-                    quantile(&v, (1.0 - b) / 2.0).min(0.0),
-                    quantile(&v, (1.0 + b) / 2.0).max(0.0),
+                    quantile(v, (1.0 - b) / 2.0).min(0.0),
+                    quantile(v, (1.0 + b) / 2.0).max(0.0),
                 ),
             });
             max_horizon = max_horizon.max(key.2);
