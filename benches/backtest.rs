@@ -1,7 +1,8 @@
 //! Criterion benchmark of the national backtest (issue 15), end to end as `jinko backtest
 //! --national --format csv` does it: decode the bundle, build the record of the 1,682
 //! municipalities, project every base 1985 … 2015 by the three methods to every later census and
-//! 2020, summarise by method, horizon, size class and variable, and render the CSV.
+//! 2020, summarise by method, horizon, size class and variable, and render the CSV; and the fit of
+//! the prediction intervals that `--intervals` adds.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use jinko::national::{Bundle, BUNDLE};
@@ -25,6 +26,21 @@ fn bench_backtest(c: &mut Criterion) {
                     .outcomes
                     .len(),
             )
+        })
+    });
+    // What `--intervals` adds to a projection: the record, the default method's outcomes and the
+    // fit of the error quantiles (once per process).
+    group.bench_function("interval_fit", |b| {
+        b.iter(|| {
+            let rec = jinko::backtest::national::Record::from_bundle(bundle).expect("record");
+            let mut out = Vec::new();
+            jinko::backtest::national::outcomes(
+                &rec,
+                jinko::backtest::methods::Method::Damped,
+                None,
+                &mut out,
+            );
+            black_box(jinko::backtest::intervals::Intervals::fit(out.iter()).fitted_on)
         })
     });
     group.finish();

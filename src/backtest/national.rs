@@ -257,6 +257,17 @@ fn percent_errors(p: &[f64; 4], a: &[f64; 4]) -> [f64; 4] {
 
 /// Every projection of `method` (with damping factor `damping` where it damps) over the record.
 pub fn outcomes(rec: &Record, method: Method, damping: Option<f64>, out: &mut Vec<Outcome>) {
+    outcomes_with(rec, method, damping, None, out);
+}
+
+/// [`outcomes`], with the mortality trend weight `trend` where the method has one.
+pub fn outcomes_with(
+    rec: &Record,
+    method: Method,
+    damping: Option<f64>,
+    trend: Option<f64>,
+    out: &mut Vec<Outcome>,
+) {
     let n = rec.n;
     let last = ACTUAL_2020;
     for (i, u) in rec.units.iter().enumerate() {
@@ -283,6 +294,9 @@ pub fn outcomes(rec: &Record, method: Method, damping: Option<f64>, out: &mut Ve
             };
             if let Some(d) = damping {
                 plan = plan.with_damping(d);
+            }
+            if let Some(t) = trend {
+                plan = plan.with_trend(t);
             }
             let japan_sr = plan.damped.and_then(|(j, _)| j.sex_ratio).unwrap_or(1.0);
             let fallback = plan.local.sex_ratio.unwrap_or(japan_sr);

@@ -17,6 +17,7 @@ pub mod clamps;
 pub mod engine;
 pub mod montecarlo;
 pub mod progress;
+pub mod record_spread;
 pub mod solve;
 pub mod spec;
 pub mod stats;

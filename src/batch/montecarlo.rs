@@ -70,6 +70,7 @@ struct RawMc {
     year: Option<i32>,
     target: Option<f64>,
     percentiles: Option<Vec<f64>>,
+    spread: Option<String>,
     #[serde(default)]
     parameters: BTreeMap<String, RawDist>,
     #[serde(default)]
@@ -165,6 +166,8 @@ pub struct MonteCarlo {
     pub params: [Option<Dist>; 3],
     /// Shocks on fert, mort, mig.
     pub shocks: [Option<Shock>; 3],
+    /// `spread = "record"`: errors drawn from Japan's record instead of multipliers.
+    pub record: Option<super::record_spread::RecordSpread>,
     /// The spec file.
     pub spec: PathBuf,
 }
@@ -332,6 +335,9 @@ pub struct McResult {
     pub probability: Option<f64>,
     /// Draws of fertility or mortality multipliers below 0 that were set to 0.
     pub clamped_draws: u64,
+    /// Where the spreads come from: `parameters` (the spec's distributions and shocks) or
+    /// `record` (errors drawn from Japan's record, with the size class: `record 20-100k`).
+    pub spread: String,
     /// Totals of every trajectory (variant-major), when asked.
     #[serde(skip)]
     pub totals: Option<Vec<f64>>,
@@ -425,6 +431,25 @@ impl MonteCarlo {
             crate::limits::target(t, at("target"))?;
         }
         let target = spec::target(&scenario, year, raw.target);
+        let record = match raw.spread.as_deref() {
+            None | Some("parameters") => None,
+            Some("record") if !raw.parameters.is_empty() || !raw.shocks.is_empty() => {
+                return Err(Error::input(
+                    at("spread"),
+                    "spread = \"record\" draws the whole error from Japan's record: remove the [parameters] and [shocks] tables, or use spread = \"parameters\"",
+                ))
+            }
+            Some("record") => Some(
+                super::record_spread::RecordSpread::new(&scenario)
+                    .map_err(|e| Error::input(at("spread"), e.to_string()))?,
+            ),
+            Some(other) => {
+                return Err(Error::input(
+                    at("spread"),
+                    format!("spread = \"{other}\": expected \"parameters\" (the [parameters] and [shocks] tables, the default) or \"record\" (errors drawn from Japan's record of projections)"),
+                ))
+            }
+        };
         Ok(MonteCarlo {
             scenario,
             trajectories: raw.trajectories,
@@ -434,6 +459,7 @@ impl MonteCarlo {
             percentiles: ps,
             params,
             shocks,
+            record,
             spec: path.to_path_buf(),
         })
     }
@@ -495,20 +521,25 @@ impl MonteCarlo {
             bytes,
             Location::file(&self.spec).field("trajectories"),
         )?;
-        let engine = BatchEngine::new(&s.model, &s.base)?;
-        let base = ChaCha8Rng::seed_from_u64(self.seed);
         let clamped = std::sync::atomic::AtomicU64::new(0);
-        let totals = engine.totals(
-            self.trajectories,
-            |i, m| {
-                let c = self.draw(&base, i, m);
-                if c > 0 {
-                    clamped.fetch_add(c as u64, std::sync::atomic::Ordering::Relaxed);
-                }
-            },
-            progress,
-        );
-        let years = engine.years();
+        let (totals, years) = match &self.record {
+            Some(r) => (r.totals(self.trajectories, self.seed), r.years.clone()),
+            None => {
+                let engine = BatchEngine::new(&s.model, &s.base)?;
+                let base = ChaCha8Rng::seed_from_u64(self.seed);
+                let totals = engine.totals(
+                    self.trajectories,
+                    |i, m| {
+                        let c = self.draw(&base, i, m);
+                        if c > 0 {
+                            clamped.fetch_add(c as u64, std::sync::atomic::Ordering::Relaxed);
+                        }
+                    },
+                    progress,
+                );
+                (totals, engine.years())
+            }
+        };
         let ny = years.len();
         let n = self.trajectories;
         // Year-major columns: transpose block by block (one pass over memory), then join.
@@ -570,6 +601,9 @@ impl MonteCarlo {
             target: self.target,
             probability,
             clamped_draws: clamped.into_inner(),
+            spread: self.record.as_ref().map_or("parameters".into(), |r| {
+                format!("record {}", r.class.label())
+            }),
             totals: keep.then_some(totals),
             years,
         })

@@ -22,6 +22,8 @@ pub enum Kind {
     Components,
     /// KPI grades ○ △ × per basic goal (input: a KPI file).
     Kpi,
+    /// The first scenario's total with its 50/80/95% prediction intervals from Japan's record.
+    Intervals,
 }
 
 /// Arguments of `jinko chart`.
@@ -89,6 +91,11 @@ pub fn render(args: &ChartArgs) -> Result<Vec<u8>> {
         }
         Kind::Shares => build::shares(&runs).render(),
         Kind::Components => build::components(&runs).render(),
+        Kind::Intervals => {
+            let s = &first.scenario;
+            let a = crate::output::intervals::of_projection(&first.projection, s.model.base_year)?;
+            crate::output::intervals::fan(&s.title, &s.pack, &a).render()
+        }
         Kind::Kpi => Err(Error::Invalid("jinko chart kpi takes a KPI file".into())),
     }
 }

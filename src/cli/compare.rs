@@ -34,6 +34,10 @@ pub struct CompareArgs {
     /// A levels file for the impact analysis (default: the Cabinet Office guide's, shipped).
     #[arg(long)]
     pub impact_levels: Option<PathBuf>,
+    /// Add 50/80/95% prediction intervals of each scenario from Japan's record of projection
+    /// errors (a table section; the JSON key `intervals` of each scenario; not in the CSV).
+    #[arg(long)]
+    pub intervals: bool,
     /// Write to this file instead of standard output.
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -51,10 +55,31 @@ pub fn run(args: &CompareArgs) -> crate::Result<()> {
         .map(|p| Scenario::load(p))
         .collect::<crate::Result<Vec<_>>>()?;
     let c = Comparison::new(scenarios, &levels, args.impact_year)?;
+    let arounds = if args.intervals {
+        c.runs
+            .iter()
+            .map(|r| {
+                crate::output::intervals::of_projection(&r.projection, r.scenario.model.base_year)
+            })
+            .collect::<crate::Result<Vec<_>>>()?
+    } else {
+        Vec::new()
+    };
     let text = match args.format {
-        CompareFormat::Table => compare::table(&c),
+        CompareFormat::Table => {
+            let mut t = compare::table(&c);
+            if args.intervals {
+                t.push('\n');
+                t.push_str(&compare::intervals_section(&c, &arounds));
+            }
+            t
+        }
         CompareFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&compare::json(&c))
+            let mut v = compare::json(&c);
+            for (i, a) in arounds.iter().enumerate() {
+                v["scenarios"][i]["intervals"] = crate::output::intervals::json(a);
+            }
+            let mut s = serde_json::to_string_pretty(&v)
                 .map_err(|e| crate::Error::Invalid(format!("cannot write JSON: {e}")))?;
             s.push('\n');
             s

@@ -1,7 +1,7 @@
 //! `jinko project SCENARIO`: run one scenario and print it as a table, JSON or CSV, to stdout or
 //! (whole or not at all) to a file.
 
-use crate::output::{atomic::write_atomic, projection};
+use crate::output::{atomic::write_atomic, intervals, projection};
 use crate::scenario::Scenario;
 use std::io::Write;
 use std::path::PathBuf;
@@ -34,6 +34,12 @@ pub struct ProjectArgs {
     /// Language of the table.
     #[arg(long, value_enum, default_value_t = crate::cli::kpi::LangArg::Ja)]
     pub lang: crate::cli::kpi::LangArg,
+    /// Add 50/80/95% prediction intervals of the total and 0-14 / 15-64 / 65+ from Japan's
+    /// record of projection errors: a table section, the JSON key `intervals`, or (CSV) the
+    /// interval table `year,horizon,variable,projected,lower_50,upper_50,lower_80,upper_80,lower_95,upper_95,extrapolated`
+    /// instead of the population.
+    #[arg(long)]
+    pub intervals: bool,
 }
 
 /// Print `text` to stdout, or write it whole to `out`.
@@ -58,15 +64,33 @@ pub fn run(args: &ProjectArgs) -> crate::Result<()> {
     for w in &p.warnings {
         eprintln!("warning: {w}");
     }
-    let text = match args.format {
-        Format::Table => projection::table_in(&scenario, &p, args.lang.into()),
-        Format::Json => {
-            let mut s = serde_json::to_string_pretty(&projection::json(&scenario, &p))
+    let around = if args.intervals {
+        Some(intervals::of_projection(&p, scenario.model.base_year)?)
+    } else {
+        None
+    };
+    let lang: crate::kpi::Lang = args.lang.into();
+    let text = match (args.format, &around) {
+        (Format::Table, a) => {
+            let mut t = projection::table_in(&scenario, &p, lang);
+            if let Some(a) = a {
+                t.push('\n');
+                t.push_str(&intervals::table(a, lang == crate::kpi::Lang::Ja));
+            }
+            t
+        }
+        (Format::Json, a) => {
+            let mut v = projection::json(&scenario, &p);
+            if let Some(a) = a {
+                v["intervals"] = intervals::json(a);
+            }
+            let mut s = serde_json::to_string_pretty(&v)
                 .map_err(|e| crate::Error::Invalid(format!("cannot write JSON: {e}")))?;
             s.push('\n');
             s
         }
-        Format::Csv => projection::csv_with(&p, args.precision),
+        (Format::Csv, Some(a)) => intervals::csv(a),
+        (Format::Csv, None) => projection::csv_with(&p, args.precision),
     };
     emit(&text, args.out.as_deref())
 }

@@ -30,6 +30,10 @@ pub struct ReportArgs {
     /// Write the charts as SVG only (no PNG; no Japanese font needed).
     #[arg(long)]
     pub no_png: bool,
+    /// Add the first scenario's 50/80/95% prediction intervals from Japan's record of projection
+    /// errors: a section of the HTML report ("2065年の総人口は80%の確率で…") and intervals.svg.
+    #[arg(long)]
+    pub intervals: bool,
     /// The folder to write (created if missing).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
@@ -54,7 +58,7 @@ pub fn run(args: &ReportArgs) -> Result<()> {
     };
     let review = strategy.as_ref().map(kpi::review).transpose()?;
     let png = (!args.no_png).then_some(args.dpi);
-    let files = report::files_with_png(&runs, review.as_ref(), args.encoding, png)?;
+    let files = report::files_with(&runs, review.as_ref(), args.encoding, png, args.intervals)?;
     report::write_set(&args.out, &files)?;
     for (name, bytes) in &files {
         eprintln!(

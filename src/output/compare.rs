@@ -325,3 +325,63 @@ fn csv_field(s: &str) -> String {
         s.to_string()
     }
 }
+
+/// The prediction-interval section of `jinko compare --intervals`: each scenario's total in 2045
+/// and in the final target year with its 80 % and 95 % intervals, and whether the target lies
+/// inside them. `arounds` are the scenarios' intervals, in the order of `c.runs`.
+pub fn intervals_section(c: &Comparison, arounds: &[crate::backtest::intervals::Around]) -> String {
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "■ 予測区間 (prediction intervals of the total from Japan's record of projection errors)"
+    );
+    let target = c.final_target();
+    let mut years = vec![2045];
+    if let Some((ty, _)) = target {
+        years.push(ty);
+    }
+    years.sort_unstable();
+    years.dedup();
+    let mut t = Table::new(&[
+        ("シナリオ", Align::Left),
+        ("年", Align::Right),
+        ("推計値", Align::Right),
+        ("80%下限", Align::Right),
+        ("80%上限", Align::Right),
+        ("95%下限", Align::Right),
+        ("95%上限", Align::Right),
+        ("目標", Align::Left),
+    ]);
+    for (r, a) in c.runs.iter().zip(arounds) {
+        for &y in &years {
+            let Some(x) = a.at(y) else { continue };
+            let (l80, h80) = x.bands[0][1];
+            let (l95, h95) = x.bands[0][2];
+            let verdict = match target {
+                Some((ty, tv)) if ty == y => {
+                    if (l80..=h80).contains(&tv) {
+                        "80%区間内"
+                    } else if (l95..=h95).contains(&tv) {
+                        "95%区間内"
+                    } else {
+                        "95%区間外"
+                    }
+                }
+                _ => "",
+            };
+            t.row(vec![
+                r.scenario.name.clone(),
+                format!("{y}{}", if x.extrapolated { "*" } else { "" }),
+                persons(x.projected[0]),
+                persons(l80),
+                persons(h80),
+                persons(l95),
+                persons(h95),
+                verdict.into(),
+            ]);
+        }
+    }
+    o.push_str(&t.render());
+    let _ = writeln!(o, "* {}", crate::output::intervals::SOURCE_JA);
+    o
+}

@@ -9,6 +9,7 @@ pub mod backtest_national;
 pub mod chart;
 pub mod compare;
 pub mod csv;
+pub mod intervals;
 pub mod national;
 pub mod numbers;
 pub mod projection;

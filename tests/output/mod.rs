@@ -142,6 +142,7 @@ fn fan_chart_from_percentiles() {
         y_label: "総人口（人）".into(),
         years: ys.clone(),
         median,
+        median_label: "中央値".into(),
         bands,
         references: vec![Series {
             label: "社人研推計".into(),

@@ -695,7 +695,7 @@ pub(super) fn fan(c: &FanChart) -> Result<String> {
             )
         })
         .collect();
-    items.push(("中央値".into(), Swatch::Line(FAN)));
+    items.push((c.median_label.clone(), Swatch::Line(FAN)));
     items.extend(reference_items(&c.references, &c.markers));
     let size = panel_size(1, 1, 400, &items);
     canvas("fan chart", size, |root| {

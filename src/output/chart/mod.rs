@@ -178,8 +178,10 @@ pub struct FanChart {
     pub y_label: String,
     /// Years.
     pub years: Vec<i32>,
-    /// Median per year.
+    /// Median per year (or the projection the bands surround).
     pub median: Vec<f64>,
+    /// Legend label of the median line (`中央値`, `推計値`).
+    pub median_label: String,
     /// Bands, widest first.
     pub bands: Vec<Band>,
     /// Reference paths (dashed).

@@ -50,6 +50,7 @@ pub fn fan(r: &McResult, pack: &Pack) -> FanChart {
         y_label: "総人口（人）".into(),
         years: r.by_year.iter().map(|y| y.year).collect(),
         median,
+        median_label: "中央値".into(),
         bands,
         references: super::build::ipss_references(pack),
         markers: target_marker(pack, r.year, r.target).into_iter().collect(),

@@ -102,6 +102,16 @@ pub fn render(
     review: Option<&Review>,
     charts: &[(String, String)],
 ) -> Result<String> {
+    render_with(runs, review, charts, None)
+}
+
+/// [`render`], with the first scenario's prediction intervals (a section in part 2).
+pub fn render_with(
+    runs: &[Run],
+    review: Option<&Review>,
+    charts: &[(String, String)],
+    intervals: Option<&crate::backtest::intervals::Around>,
+) -> Result<String> {
     let chart = |name: &str| {
         charts
             .iter()
@@ -204,6 +214,9 @@ pub fn render(
             );
         }
         o.push_str("</table>\n");
+    }
+    if let (Some(a), Some(r)) = (intervals, runs.first()) {
+        intervals_section(&mut o, r, a, chart("intervals.svg"));
     }
     impact_section(&mut o, runs);
 
@@ -339,6 +352,60 @@ pub fn render(
     }
     o.push_str("</body>\n</html>\n");
     Ok(o)
+}
+
+/// The prediction intervals of the first scenario: the sentences for 2045 and the last year,
+/// the band chart, the total's bands by year.
+fn intervals_section(
+    o: &mut String,
+    r: &Run,
+    a: &crate::backtest::intervals::Around,
+    svg: Option<&str>,
+) {
+    use crate::output::intervals::{sentence_ja, SOURCE_JA};
+    let _ = writeln!(
+        o,
+        "<h3>予測区間（{}、過去の推計誤差による）</h3>",
+        escape(&r.scenario.title)
+    );
+    let last = a.rows.last().map(|x| x.year);
+    for y in [Some(2045), last]
+        .into_iter()
+        .flatten()
+        .collect::<std::collections::BTreeSet<_>>()
+    {
+        if let Some(s) = sentence_ja(a, y) {
+            let _ = writeln!(o, "<p class=\"interval\">{}</p>", escape(&s));
+        }
+    }
+    if let Some(svg) = svg {
+        figure(
+            o,
+            "chart-intervals",
+            svg,
+            "総人口の推計値（実線）と50%・80%・95%予測区間（帯）",
+        );
+    }
+    o.push_str("<div class=\"scroll\"><table class=\"wide\">\n<tr><th>年</th><th>推計値</th><th>80%下限</th><th>80%上限</th><th>95%下限</th><th>95%上限</th></tr>\n");
+    for x in &a.rows {
+        let _ = writeln!(
+            o,
+            "<tr><td>{}{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            x.year,
+            if x.extrapolated { "*" } else { "" },
+            persons(x.projected[0]),
+            persons(x.bands[0][1].0),
+            persons(x.bands[0][1].1),
+            persons(x.bands[0][2].0),
+            persons(x.bands[0][2].1),
+        );
+    }
+    let _ = writeln!(
+        o,
+        "</table></div>\n<p class=\"note\">{} 人口規模の区分: {}（基準年人口）。*は35年を超える期間。区間は「この種の推計が過去にどれだけ外れたか」を示すもので、シナリオの仮定そのものの不確かさは含まない。</p>",
+        escape(SOURCE_JA),
+        escape(a.class.label_ja())
+    );
 }
 
 /// The impact analysis (自然増減・社会増減の影響度) when the report's scenarios include

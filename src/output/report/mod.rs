@@ -598,16 +598,39 @@ pub fn files_with_png(
     encoding: Encoding,
     png_dpi: Option<f64>,
 ) -> Result<Vec<(String, Vec<u8>)>> {
-    if runs.is_empty() {
+    files_with(runs, review, encoding, png_dpi, false)
+}
+
+/// [`files_with_png`], and with `intervals` the first scenario's prediction intervals (a section
+/// of the HTML report with its sentences, and the band chart `intervals.svg`).
+pub fn files_with(
+    runs: &[Run],
+    review: Option<&Review>,
+    encoding: Encoding,
+    png_dpi: Option<f64>,
+    intervals: bool,
+) -> Result<Vec<(String, Vec<u8>)>> {
+    let Some(first) = runs.first() else {
         return Err(Error::Invalid(
             "a report needs one scenario file or more".into(),
         ));
-    }
-    let charts = charts(runs, review)?;
+    };
+    let mut charts = charts(runs, review)?;
+    let around = if intervals {
+        let a = crate::output::intervals::of_projection(
+            &first.projection,
+            first.scenario.model.base_year,
+        )?;
+        let fan = crate::output::intervals::fan(&first.scenario.title, &first.scenario.pack, &a);
+        charts.push(("intervals.svg".into(), fan.svg()?));
+        Some(a)
+    } else {
+        None
+    };
     let mut out = vec![
         (
             "report.html".to_string(),
-            html::render(runs, review, &charts)?.into_bytes(),
+            html::render_with(runs, review, &charts, around.as_ref())?.into_bytes(),
         ),
         ("jinko-report.xlsx".to_string(), xlsx::render(runs, review)?),
     ];
