@@ -13,6 +13,7 @@ mod evaluate;
 mod hardening;
 mod kama;
 mod kpi;
+mod longrun;
 mod national;
 mod output;
 mod properties;

@@ -12,6 +12,7 @@ pub mod compare;
 pub mod evaluate;
 pub mod init;
 pub mod kpi;
+pub mod longrun;
 pub mod montecarlo;
 pub mod national;
 pub mod project;
@@ -41,6 +42,8 @@ pub enum Command {
     National(national::NationalArgs),
     /// Compare scenarios with the official path and the target, with the impact analysis.
     Compare(compare::CompareArgs),
+    /// The long run of scenarios (人口の長期的な安定): stable growth and structure, when the decline stops, momentum.
+    Longrun(longrun::LongRunArgs),
     /// Write a scenario's resolved assumptions as data-pack CSV files.
     Assumptions(assumptions::AssumptionsArgs),
     /// Ex-post accuracy of the projection method on the pack's past censuses.
@@ -79,6 +82,7 @@ pub fn run(cli: Cli) -> crate::Result<()> {
         Command::Bundle(args) => bundle::run(&args),
         Command::Kpi(args) => kpi::run(&args),
         Command::Compare(args) => compare::run(&args),
+        Command::Longrun(args) => longrun::run(&args),
         Command::Backtest(args) => backtest::run(&args),
         Command::Assumptions(args) => assumptions::run(&args),
         Command::Evaluate(args) => evaluate::run(&args),

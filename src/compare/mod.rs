@@ -8,6 +8,7 @@
 //! is interpolated linearly, which is what "falls below the target path" is measured against.
 
 pub mod impact;
+pub mod longrun;
 pub mod young_women;
 
 use crate::engine::Projection;

@@ -10,6 +10,7 @@ pub mod chart;
 pub mod compare;
 pub mod csv;
 pub mod intervals;
+pub mod longrun;
 pub mod national;
 pub mod numbers;
 pub mod projection;
