@@ -44,6 +44,16 @@ fn bench_project(c: &mut Criterion) {
         })
     });
     group.finish();
+    // The long run of パターン1 (`jinko longrun`): matrix, Schur, SVDs, the replacement search and
+    // 500 years of continuation.
+    let p = scenario.project().expect("projection");
+    c.bench_function("longrun/kama_pattern1", |b| {
+        b.iter(|| {
+            let l = jinko::compare::longrun::long_run(black_box(&scenario.model), black_box(&p))
+                .expect("long run");
+            black_box(l.lambda)
+        })
+    });
 }
 
 criterion_group!(benches, bench_project);

@@ -50,6 +50,23 @@ fn bench_national(c: &mut Criterion) {
             })
         });
     }
+    // The 2020 basis: every municipality's パターン1 estimated and calibrated to the IPSS 2023
+    // summary, with Sim1 and Sim2 on it (`jinko national --basis r5`).
+    let options = Options {
+        years: vec![2050, 2070],
+        impact_year: 2050,
+        basis: jinko::national::run::Basis::R5,
+        levels: ImpactLevels::default_levels(),
+        prefectures: Vec::new(),
+        engine: Engine::Scalar,
+    };
+    group.bench_function("all_3_scenarios_r5_calibrated", |b| {
+        b.iter(|| {
+            let n = jinko::national::run::run(bundle, &options, &Progress::hidden())
+                .expect("national r5");
+            black_box(n.japan.base)
+        })
+    });
     group.finish();
 }
 
