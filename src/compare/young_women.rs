@@ -195,9 +195,11 @@ pub fn is_basis_pattern1(s: &Scenario, d: &Definition) -> bool {
 
 /// The indicator for the first 2020-based パターン1 among `runs` that reaches 2050; if none is
 /// given, the first one (by file name) among the scenario files of the first run's pack folder
-/// (e.g. Kama's `ipss-r5.toml`, or the `pattern1-r5.toml` that `jinko init` writes). Files of that
-/// folder that are not scenarios (pack.toml, KPI files) or do not load are passed over: they
-/// are candidates searched, not inputs given.
+/// (e.g. Kama's `ipss-r5.toml`, or the `pattern1-r5.toml` that `jinko init` writes). A file of
+/// that folder is a candidate when it reads as a scenario chain whose own role is `pattern1`,
+/// with `base_year` the report's first year and `calibrate = "summary"`; other files (pack.toml,
+/// KPI files, other scenarios) are passed over, but a candidate that fails to build is an error
+/// naming it, never silently skipped.
 pub fn find(runs: &[(&Scenario, &Projection)]) -> Result<Option<Found>> {
     let d = Definition::get()?;
     for (s, p) in runs.iter().filter(|(s, _)| is_basis_pattern1(s, d)) {
@@ -214,12 +216,10 @@ pub fn find(runs: &[(&Scenario, &Projection)]) -> Result<Option<Found>> {
         return Ok(None);
     };
     for path in pack_scenarios(&first.pack.dir) {
-        let Ok(s) = Scenario::load(&path) else {
-            continue;
-        };
-        if !is_basis_pattern1(&s, d) {
+        if !is_candidate(&path, d) {
             continue;
         }
+        let s = Scenario::load(&path)?;
         let p = s.project()?;
         if let Some(indicator) = young_women(&s, &p)? {
             return Ok(Some(Found {
@@ -231,6 +231,18 @@ pub fn find(runs: &[(&Scenario, &Projection)]) -> Result<Option<Found>> {
         }
     }
     Ok(None)
+}
+
+/// Whether the file at `path` reads as a 2020-based パターン1 (see [`find`]) before it is built.
+fn is_candidate(path: &std::path::Path, d: &Definition) -> bool {
+    use crate::scenario::raw;
+    let Ok(layers) = raw::load_chain(path) else {
+        return false;
+    };
+    let m = raw::merge(layers);
+    m.raw.role == Some(crate::scenario::Role::Pattern1)
+        && m.raw.base_year == Some(d.from)
+        && m.raw.calibrate == Some(crate::scenario::Calibrate::Summary)
 }
 
 /// Most files of a pack folder searched for a 2020-based パターン1.

@@ -124,6 +124,18 @@ pub(crate) fn calibrate(
             "calibrate = \"summary\" needs a published projection summary: expected files.projection_summary in the pack",
         ));
     }
+    if m.raw.base != Some(super::BaseKind::Summary) {
+        let found = match m.raw.base {
+            Some(super::BaseKind::Census) | None => "census",
+            Some(super::BaseKind::Projection) => "projection",
+            Some(super::BaseKind::Estimated) => "estimated",
+            Some(super::BaseKind::Summary) => "summary",
+        };
+        return Err(Error::input(
+            at(),
+            format!("calibrate = \"summary\" reproduces the summary from its base-year row: expected base = \"summary\" (the base raked to that row), found base = \"{found}\""),
+        ));
+    }
     let n = pack.ages.len();
     if n != MAX_AGES - 2 || pack.ages.label(G65) != "65-69" {
         return Err(Error::input(
@@ -148,7 +160,7 @@ pub(crate) fn calibrate(
         }
         let Some(row) = summary.get(&end) else {
             return Err(Error::input(
-                Location::file(pack.file("projection_summary")),
+                Location::file(pack.file("projection_summary")).field("year"),
                 format!(
                     "calibrate = \"summary\": the summary has no year {end}, between the base year {} and its last year {last_year}: expected every fifth year",
                     frame.base_year
