@@ -270,7 +270,11 @@ fn young_women_text(o: &mut String, c: &Comparison) {
     };
     let y = &f.indicator;
     let from = match &f.from_pack {
-        Some(p) => format!("{}（パックから: {}）", f.title, p.display()),
+        Some(p) => format!(
+            "{}（パック内の {}）",
+            f.title,
+            p.file_name().map_or(String::new(), |n| n.to_string_lossy().into_owned())
+        ),
         None => f.title.clone(),
     };
     let _ = writeln!(o, "■ 若年女性人口（20～39歳の女性）: {from}");
