@@ -25,6 +25,17 @@ pub(crate) fn build(path: &Path, m: &Merged) -> Result<Scenario> {
 /// Build the scenario at `path` (named in messages) from its merged layers on `pack`, a pack
 /// already loaded (from a folder, or from the national bundle in memory).
 pub(crate) fn build_with_pack(path: &Path, m: &Merged, pack: Pack) -> Result<Scenario> {
+    build_after(path, m, pack, None)
+}
+
+/// [`build_with_pack`], taking the calibration of `prior` (a scenario built before on the same
+/// pack) where it was solved from the same base and assumptions (see [`super::calibrate`]).
+pub(crate) fn build_after(
+    path: &Path,
+    m: &Merged,
+    pack: Pack,
+    prior: Option<&Calibration>,
+) -> Result<Scenario> {
     let raw = &m.raw;
     let frame = frame(path, m)?;
     let (base, base_label) = base(m, &pack, &frame)?;
@@ -36,6 +47,7 @@ pub(crate) fn build_with_pack(path: &Path, m: &Merged, pack: Pack) -> Result<Sce
             &frame,
             &base,
             &mut periods,
+            prior,
         )?),
         _ => None,
     };
