@@ -33,13 +33,14 @@ pub(crate) fn error(path: &Path, text: &str, e: &toml::de::Error) -> Error {
 /// The key set on 1-based `line` of `text` (`key = …`), prefixed by the table it is in.
 fn key_on_line(text: &str, line: u64) -> Option<String> {
     let lines: Vec<&str> = text.lines().collect();
-    let here = lines.get(usize::try_from(line).ok()?.checked_sub(1)?)?.trim();
+    let here = lines
+        .get(usize::try_from(line).ok()?.checked_sub(1)?)?
+        .trim();
     let (key, _) = here.split_once('=')?;
     let key = key.trim().trim_matches('"');
     let plain = |k: &str| {
         !k.is_empty()
-            && k
-                .chars()
+            && k.chars()
                 .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
     };
     if here.starts_with('[') || !plain(key) {

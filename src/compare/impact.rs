@@ -218,7 +218,8 @@ pub fn by_basis(
             runs.iter()
                 .find(|(s, _)| s.role == Some(role) && basis(s) == key)
         };
-        let (Some(a), Some(b), Some(c)) = (find(Role::Pattern1), find(Role::Sim1), find(Role::Sim2))
+        let (Some(a), Some(b), Some(c)) =
+            (find(Role::Pattern1), find(Role::Sim1), find(Role::Sim2))
         else {
             continue;
         };

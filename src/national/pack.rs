@@ -96,6 +96,9 @@ fn official_label(m: &Municipality) -> &'static str {
     }
 }
 
+/// Scenario files by name, as `jinko init` writes them.
+pub type ScenarioFiles = Vec<(&'static str, String)>;
+
 impl Bundle {
     /// Why パターン1 of `m` cannot be formed, if it cannot: a municipality with no IPSS 2018 path
     /// whose 2015 census counts no children aged 0-4 (the towns and villages of Fukushima under
@@ -315,7 +318,7 @@ impl Bundle {
         &self,
         m: &Municipality,
         pack: &Pack,
-    ) -> Result<Option<(Vec<(&'static str, String)>, crate::scenario::Scenario)>> {
+    ) -> Result<Option<(ScenarioFiles, crate::scenario::Scenario)>> {
         if pack.projection_summary.is_empty() {
             return Ok(None);
         }

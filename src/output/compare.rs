@@ -229,7 +229,12 @@ fn impact_text(o: &mut String, b: &crate::compare::BasisImpact, named: bool) {
             b.scenarios[2]
         );
     } else {
-        let _ = writeln!(o, "■ 自然増減・社会増減の影響度 ({}年, {})", i.year, basis_label(b));
+        let _ = writeln!(
+            o,
+            "■ 自然増減・社会増減の影響度 ({}年, {})",
+            i.year,
+            basis_label(b)
+        );
     }
     let _ = writeln!(
         o,
@@ -273,7 +278,8 @@ fn young_women_text(o: &mut String, c: &Comparison) {
         Some(p) => format!(
             "{}（パック内の {}）",
             f.title,
-            p.file_name().map_or(String::new(), |n| n.to_string_lossy().into_owned())
+            p.file_name()
+                .map_or(String::new(), |n| n.to_string_lossy().into_owned())
         ),
         None => f.title.clone(),
     };

@@ -44,7 +44,11 @@ fn women_20_39(projection: &Value, year: i64) -> f64 {
     let row = projection["population"]["female"][k].as_array().unwrap();
     ["20-24", "25-29", "30-34", "35-39"]
         .iter()
-        .map(|l| row[ages.iter().position(|a| a == l).unwrap()].as_f64().unwrap())
+        .map(|l| {
+            row[ages.iter().position(|a| a == l).unwrap()]
+                .as_f64()
+                .unwrap()
+        })
         .sum()
 }
 
@@ -173,13 +177,20 @@ fn young_women_are_found_in_the_pack_when_only_2015_scenarios_are_compared() {
     assert_eq!(v["young_women"], Value::Null);
     let out = jinko().arg("compare").arg(&p).output().unwrap();
     let table = String::from_utf8(out.stdout).unwrap();
-    assert!(table.contains("若年女性人口: needs a 2020-based パターン1"), "{table}");
+    assert!(
+        table.contains("若年女性人口: needs a 2020-based パターン1"),
+        "{table}"
+    );
 }
 
 #[test]
 fn a_broken_2020_based_pattern1_in_the_pack_is_an_error_not_skipped() {
     let pack = crate::hardening::Pack::new();
-    pack.edit("ipss-r5.toml", "calibrate = \"summary\"", "calibrate = \"summary\"\nhorizon = 2045");
+    pack.edit(
+        "ipss-r5.toml",
+        "calibrate = \"summary\"",
+        "calibrate = \"summary\"\nhorizon = 2045",
+    );
     let out = jinko()
         .arg("compare")
         .arg(pack.path("ipss-h30.toml"))
@@ -195,7 +206,10 @@ fn a_broken_2020_based_pattern1_in_the_pack_is_an_error_not_skipped() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("ipss-r5.toml") && err.contains("horizon"), "{err}");
+    assert!(
+        err.contains("ipss-r5.toml") && err.contains("horizon"),
+        "{err}"
+    );
 }
 
 /// Totals of scenario `name` in `year` from the compare JSON.

@@ -60,7 +60,10 @@ fn base_summary_without_the_base_year_row_names_the_summary_file() {
 #[test]
 fn calibrate_with_a_bad_value_names_its_line_and_field() {
     let pack = Pack::new();
-    pack.write("c.toml", "extends = \"ipss-r5.toml\"\ncalibrate = \"summry\"\n");
+    pack.write(
+        "c.toml",
+        "extends = \"ipss-r5.toml\"\ncalibrate = \"summry\"\n",
+    );
     fails(
         &project(&pack, "c.toml"),
         &["c.toml", "line 2", "field `calibrate`", "`summary`"],
@@ -105,7 +108,13 @@ fn calibrate_misspelt_as_a_key_is_an_unknown_field() {
     );
     fails(
         &project(&pack, "c.toml"),
-        &["c.toml", "line 2", "field `calibration`", "unknown field", "`calibrate`"],
+        &[
+            "c.toml",
+            "line 2",
+            "field `calibration`",
+            "unknown field",
+            "`calibrate`",
+        ],
     );
 }
 
@@ -131,7 +140,11 @@ fn summary_with_a_negative_group_names_line_and_field() {
     pack.edit(SUMMARY, &row, &cells.join(","));
     fails(
         &project(&pack, "ipss-r5.toml"),
-        &[SUMMARY, &format!("line {line}, field `age_15_64`"), "0 or more"],
+        &[
+            SUMMARY,
+            &format!("line {line}, field `age_15_64`"),
+            "0 or more",
+        ],
     );
 }
 

@@ -492,7 +492,10 @@ fn young_women_section(o: &mut String, runs: &[Run]) -> Result<()> {
         Some(p) => format!(
             "{}（パック内の {}）",
             escape(&f.title),
-            escape(&p.file_name().map_or(String::new(), |n| n.to_string_lossy().into_owned()))
+            escape(
+                &p.file_name()
+                    .map_or(String::new(), |n| n.to_string_lossy().into_owned())
+            )
         ),
         None => escape(&f.title),
     };
