@@ -374,8 +374,9 @@ fn impact_json(i: &crate::compare::ImpactResult) -> Value {
 /// scenario (`kind` = `scenario`, `series` its name), then the official path (`official`) and
 /// the target's known points (`target`), each under its label (shares empty), so that a
 /// scenario named `target` and the target path never share a name; then, where a 2020-based
-/// パターン1 is found, its women aged 20-39 in 2020 and 2050 (`young_women`, with migration;
-/// `young_women_closed`, the closed population), under the scenario's name, shares empty.
+/// パターン1 is found, its women aged 20-39 in 2020 and 2050 (`young_women`, with migration, series
+/// `若年女性人口 (NAME)`; `young_women_closed`, the closed population, series
+/// `若年女性人口・封鎖人口 (NAME)`), shares empty: every series is of one kind.
 pub fn csv(c: &Comparison) -> String {
     let mut o = String::from("series,kind,year,total,share_0_14,share_15_64,share_65_plus\n");
     for r in &c.runs {
@@ -400,11 +401,12 @@ pub fn csv(c: &Comparison) -> String {
     }
     if let Some(f) = &c.young_women {
         let y = &f.indicator;
-        let name = csv_field(&f.scenario);
-        let _ = writeln!(o, "{name},young_women,{},{},,,", y.from, y.base);
-        let _ = writeln!(o, "{name},young_women,{},{},,,", y.to, y.with_migration);
-        let _ = writeln!(o, "{name},young_women_closed,{},{},,,", y.from, y.base);
-        let _ = writeln!(o, "{name},young_women_closed,{},{},,,", y.to, y.closed);
+        let series = |what: &str| csv_field(&format!("{what} ({})", f.scenario));
+        let (w, closed) = (series("若年女性人口"), series("若年女性人口・封鎖人口"));
+        let _ = writeln!(o, "{w},young_women,{},{},,,", y.from, y.base);
+        let _ = writeln!(o, "{w},young_women,{},{},,,", y.to, y.with_migration);
+        let _ = writeln!(o, "{closed},young_women_closed,{},{},,,", y.from, y.base);
+        let _ = writeln!(o, "{closed},young_women_closed,{},{},,,", y.to, y.closed);
     }
     o
 }

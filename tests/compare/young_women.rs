@@ -139,7 +139,7 @@ fn kama_young_women_match_the_cells_and_an_independent_closed_run() {
     let csv = String::from_utf8(out.stdout).unwrap();
     let value = |kind: &str, year: &str| -> f64 {
         csv.lines()
-            .find(|l| l.starts_with(&format!("ipss-r5,{kind},{year},")))
+            .find(|l| l.ends_with(",,,") && l.contains(&format!(" (ipss-r5),{kind},{year},")))
             .unwrap_or_else(|| panic!("{kind} {year} in {csv}"))
             .split(',')
             .nth(3)
