@@ -16,13 +16,46 @@ pub(crate) fn line_of(text: &str, offset: usize) -> u64 {
         + 1
 }
 
-/// A TOML syntax or shape error as an input error at its line in `path`.
+/// A TOML syntax or shape error as an input error at its line in `path`, naming the key set on
+/// that line (with its table, e.g. `fertility.tfr`) when the line is a `key = value`.
 pub(crate) fn error(path: &Path, text: &str, e: &toml::de::Error) -> Error {
     let mut loc = Location::file(path);
     if let Some(span) = e.span() {
-        loc = loc.line(line_of(text, span.start));
+        let line = line_of(text, span.start);
+        loc = loc.line(line);
+        if let Some(key) = key_on_line(text, line) {
+            loc = loc.field(key);
+        }
     }
     Error::input(loc, e.message().trim_end().to_string())
+}
+
+/// The key set on 1-based `line` of `text` (`key = …`), prefixed by the table it is in.
+fn key_on_line(text: &str, line: u64) -> Option<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let here = lines
+        .get(usize::try_from(line).ok()?.checked_sub(1)?)?
+        .trim();
+    let (key, _) = here.split_once('=')?;
+    let key = key.trim().trim_matches('"');
+    let plain = |k: &str| {
+        !k.is_empty()
+            && k.chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    };
+    if here.starts_with('[') || !plain(key) {
+        return None;
+    }
+    let table = lines[..line as usize - 1]
+        .iter()
+        .rev()
+        .map(|l| l.trim())
+        .find(|l| l.starts_with('['))
+        .map(|h| h.trim_matches(|c| c == '[' || c == ']').trim().to_string());
+    Some(match table {
+        Some(t) if plain(&t) => format!("{t}.{key}"),
+        _ => key.to_string(),
+    })
 }
 
 /// Parse TOML `text` (read from `path`, named in errors) into `T`; a leading BOM is ignored.

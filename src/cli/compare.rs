@@ -28,9 +28,10 @@ pub struct CompareArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = CompareFormat::Table)]
     pub format: CompareFormat,
-    /// Year of the impact analysis (Sim1 / パターン1, Sim2 / Sim1).
-    #[arg(long, default_value_t = 2045)]
-    pub impact_year: i32,
+    /// Year of the impact analysis (Sim1 / パターン1, Sim2 / Sim1) on every basis given; default:
+    /// 30 years after each basis's base year (2045 on the 2015 basis, 2050 on the 2020 basis).
+    #[arg(long)]
+    pub impact_year: Option<i32>,
     /// A levels file for the impact analysis (default: the Cabinet Office guide's, shipped).
     #[arg(long)]
     pub impact_levels: Option<PathBuf>,

@@ -2,8 +2,18 @@
 //! (シミュレーション1 / パターン1) and 社会増減の影響度 (シミュレーション2 / シミュレーション1),
 //! each a ratio of totals in one year classified into five levels by bounds read from a data file
 //! (`scenarios/impact_levels.toml`, compiled in as the default; its header cites the guide).
+//!
+//! When scenarios of two bases are compared (the 2015-based パターン1 on IPSS 2018 and the
+//! 2020-based one on IPSS 2023, each with its Sim1 and Sim2), [`by_basis`] groups them by basis —
+//! base year, and whether the scenario is calibrated to a published summary (so that パターン1
+//! from an estimated 2020 base on the IPSS 2018 assumptions is not paired with the 令和5年推計
+//! Sim1) — and assesses each basis in its own year: the one asked for, or by default
+//! [`IMPACT_AFTER`] years after its base year (2045 on the 2015 basis, 2050 on the 2020 basis: the
+//! last year of the projection each basis stands on).
 
+use crate::engine::Projection;
 use crate::error::{Error, Location, Result};
+use crate::scenario::{Role, Scenario};
 use serde::Deserialize;
 use std::path::Path;
 
@@ -161,6 +171,68 @@ impl ImpactLevels {
             levels: self.clone(),
         })
     }
+}
+
+/// Default distance of the impact analysis year from the base year (the 30 years both IPSS
+/// projections run from their base).
+pub const IMPACT_AFTER: i32 = 30;
+
+/// The impact analysis of one basis.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BasisImpact {
+    /// The basis's base year.
+    pub base_year: i32,
+    /// The published summary its scenarios are calibrated to (e.g. 社人研推計（令和5年推計）), if any.
+    pub calibrated_to: Option<String>,
+    /// Names of the パターン1, Sim1 and Sim2 scenarios.
+    pub scenarios: [String; 3],
+    /// The analysis.
+    pub result: ImpactResult,
+}
+
+/// The basis key of a scenario: base year and the summary it is calibrated to.
+fn basis(s: &Scenario) -> (i32, Option<&str>) {
+    (
+        s.model.base_year,
+        s.calibration.as_ref().map(|c| c.label.as_str()),
+    )
+}
+
+/// The impact analysis of every basis on which パターン1, Sim1 and Sim2 are all given (the first
+/// of each role on that basis), in the order in which each basis's パターン1 appears. `year`:
+/// the year asked for (every basis), or None for [`IMPACT_AFTER`] years after each base year.
+pub fn by_basis(
+    runs: &[(&Scenario, &Projection)],
+    levels: &ImpactLevels,
+    year: Option<i32>,
+) -> Result<Vec<BasisImpact>> {
+    let mut out = Vec::new();
+    let mut seen: Vec<(i32, Option<&str>)> = Vec::new();
+    for (p1, _) in runs.iter().filter(|(s, _)| s.role == Some(Role::Pattern1)) {
+        let key = basis(p1);
+        if seen.contains(&key) {
+            continue;
+        }
+        seen.push(key);
+        let find = |role: Role| {
+            runs.iter()
+                .find(|(s, _)| s.role == Some(role) && basis(s) == key)
+        };
+        let (Some(a), Some(b), Some(c)) =
+            (find(Role::Pattern1), find(Role::Sim1), find(Role::Sim2))
+        else {
+            continue;
+        };
+        let y = year.unwrap_or(key.0 + IMPACT_AFTER);
+        let result = levels.assess(y, a.1.total_in(y), b.1.total_in(y), c.1.total_in(y))?;
+        out.push(BasisImpact {
+            base_year: key.0,
+            calibrated_to: key.1.map(str::to_string),
+            scenarios: [a.0.name.clone(), b.0.name.clone(), c.0.name.clone()],
+            result,
+        });
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

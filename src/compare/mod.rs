@@ -14,10 +14,10 @@ pub mod young_women;
 use crate::engine::Projection;
 use crate::error::{Error, Result};
 use crate::output::projection::{indicators, YearIndicators};
-use crate::scenario::{Role, Scenario};
+use crate::scenario::Scenario;
 use std::collections::BTreeMap;
 
-pub use impact::{Impact, ImpactLevels, ImpactResult};
+pub use impact::{BasisImpact, Impact, ImpactLevels, ImpactResult};
 
 /// One scenario's projection, summarised for comparison.
 #[derive(Debug, Clone)]
@@ -74,8 +74,12 @@ pub struct Comparison {
     pub target: BTreeMap<i32, f64>,
     /// Label of the target path.
     pub target_label: String,
-    /// The impact analysis, when パターン1, Sim1 and Sim2 are among the runs.
+    /// The impact analysis of the first basis whose パターン1, Sim1 and Sim2 are among the runs.
     pub impact: Option<ImpactResult>,
+    /// The impact analysis of every such basis (see [`impact::by_basis`]).
+    pub impacts: Vec<BasisImpact>,
+    /// The 若年女性人口 indicator of the 2020-based パターン1 (given, or found in the pack).
+    pub young_women: Option<young_women::Found>,
     /// A published projection's summary to compare with (e.g. IPSS 2023), by year.
     pub summary: BTreeMap<i32, crate::pack::SummaryRow>,
     /// Its label.
@@ -112,11 +116,12 @@ pub fn target_at(target: &BTreeMap<i32, f64>, year: i32) -> Option<f64> {
 
 impl Comparison {
     /// Project every scenario and compare. The official and target paths come from the first
-    /// scenario's pack. `impact_year` is the year of the impact analysis.
+    /// scenario's pack. `impact_year` is the year of the impact analysis (None: 30 years after
+    /// each basis's base year).
     pub fn new(
         scenarios: Vec<Scenario>,
         levels: &ImpactLevels,
-        impact_year: i32,
+        impact_year: Option<i32>,
     ) -> Result<Comparison> {
         let Some(first) = scenarios.first() else {
             return Err(Error::Invalid("compare needs at least one scenario".into()));
@@ -144,20 +149,10 @@ impl Comparison {
             .collect();
         years.sort_unstable();
         years.dedup();
-        let by_role = |role: Role| runs.iter().find(|r| r.scenario.role == Some(role));
-        let impact = match (
-            by_role(Role::Pattern1),
-            by_role(Role::Sim1),
-            by_role(Role::Sim2),
-        ) {
-            (Some(p1), Some(s1), Some(s2)) => Some(levels.assess(
-                impact_year,
-                p1.total(impact_year),
-                s1.total(impact_year),
-                s2.total(impact_year),
-            )?),
-            _ => None,
-        };
+        let pairs: Vec<_> = runs.iter().map(|r| (&r.scenario, &r.projection)).collect();
+        let impacts = impact::by_basis(&pairs, levels, impact_year)?;
+        let impact = impacts.first().map(|b| b.result.clone());
+        let young_women = young_women::find(&pairs)?;
         Ok(Comparison {
             summary,
             summary_label,
@@ -168,6 +163,8 @@ impl Comparison {
             target,
             target_label,
             impact,
+            impacts,
+            young_women,
         })
     }
 

@@ -171,3 +171,126 @@ pub fn young_women(s: &Scenario, p: &Projection) -> Result<Option<YoungWomen>> {
         category: d.classify(dm, dc).cloned(),
     }))
 }
+
+/// The indicator of a comparison's 2020-based パターン1 (社人研（令和5年推計）準拠・推定).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Found {
+    /// The scenario's name.
+    pub scenario: String,
+    /// Its title.
+    pub title: String,
+    /// Its file, when it was not among the compared scenarios but found in the pack's folder.
+    pub from_pack: Option<std::path::PathBuf>,
+    /// The indicator.
+    pub indicator: YoungWomen,
+}
+
+/// Whether `s` is a パターン1 on the report's basis: role `pattern1`, base year the report's first
+/// year, calibrated to a published summary (IPSS 2023), i.e. the projection the report stands on.
+pub fn is_basis_pattern1(s: &Scenario, d: &Definition) -> bool {
+    s.role == Some(crate::scenario::Role::Pattern1)
+        && s.model.base_year == d.from
+        && s.calibration.is_some()
+}
+
+/// The indicator for the first 2020-based パターン1 among `runs` that reaches 2050; if none is
+/// given, the first one (by file name) among the scenario files of the first run's pack folder
+/// (e.g. Kama's `ipss-r5.toml`, or the `pattern1-r5.toml` that `jinko init` writes). A file of
+/// that folder is a candidate when it reads as a scenario chain whose own role is `pattern1`,
+/// with `base_year` the report's first year and `calibrate = "summary"`; other files (pack.toml,
+/// KPI files, other scenarios) are passed over, but a candidate that fails to build is an error
+/// naming it, never silently skipped.
+pub fn find(runs: &[(&Scenario, &Projection)]) -> Result<Option<Found>> {
+    let d = Definition::get()?;
+    for (s, p) in runs.iter().filter(|(s, _)| is_basis_pattern1(s, d)) {
+        if let Some(indicator) = young_women(s, p)? {
+            return Ok(Some(Found {
+                scenario: s.name.clone(),
+                title: s.title.clone(),
+                from_pack: None,
+                indicator,
+            }));
+        }
+    }
+    let Some((first, _)) = runs.first() else {
+        return Ok(None);
+    };
+    for path in pack_scenarios(&first.pack.dir) {
+        if !is_candidate(&path, d) {
+            continue;
+        }
+        let s = Scenario::load(&path)?;
+        let p = s.project()?;
+        if let Some(indicator) = young_women(&s, &p)? {
+            return Ok(Some(Found {
+                scenario: s.name.clone(),
+                title: s.title.clone(),
+                from_pack: Some(path),
+                indicator,
+            }));
+        }
+    }
+    Ok(None)
+}
+
+/// Whether the file at `path` reads as a 2020-based パターン1 (see [`find`]) before it is built.
+fn is_candidate(path: &std::path::Path, d: &Definition) -> bool {
+    use crate::scenario::raw;
+    let Ok(layers) = raw::load_chain(path) else {
+        return false;
+    };
+    let m = raw::merge(layers);
+    m.raw.role == Some(crate::scenario::Role::Pattern1)
+        && m.raw.base_year == Some(d.from)
+        && m.raw.calibrate == Some(crate::scenario::Calibrate::Summary)
+}
+
+/// Most files of a pack folder searched for a 2020-based パターン1.
+const MAX_SEARCHED: usize = 64;
+
+/// The `.toml` files of a pack folder other than `pack.toml`, by name (at most
+/// [`MAX_SEARCHED`]; none if the folder cannot be read).
+fn pack_scenarios(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let Ok(entries) = std::fs::read_dir(if dir.as_os_str().is_empty() {
+        std::path::Path::new(".")
+    } else {
+        dir
+    }) else {
+        return Vec::new();
+    };
+    let mut files: Vec<_> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.is_file()
+                && p.extension().is_some_and(|e| e == "toml")
+                && p.file_name().is_some_and(|n| n != "pack.toml")
+        })
+        .collect();
+    files.sort();
+    files.truncate(MAX_SEARCHED);
+    files
+}
+
+/// The indicator in one sentence, e.g. 「若年女性人口（20～39歳の女性）は2020→2050年に37.5%減少
+/// （封鎖人口では25.0%減少）：その他の自治体（D-①）」.
+pub fn sentence(y: &YoungWomen) -> String {
+    let change = |v: f64| {
+        if v >= 0.0 {
+            format!("{v:.1}%減少")
+        } else {
+            format!("{:.1}%増加", -v)
+        }
+    };
+    let category = match &y.category {
+        Some(c) => format!("{}（{}: {}）", c.group, c.id, c.label),
+        None => "分類なし".to_string(),
+    };
+    format!(
+        "若年女性人口（20～39歳の女性）は{}→{}年に{}（封鎖人口では{}）：{}",
+        y.from,
+        y.to,
+        change(y.decline_migration),
+        change(y.decline_closed),
+        category
+    )
+}

@@ -96,6 +96,9 @@ fn official_label(m: &Municipality) -> &'static str {
     }
 }
 
+/// Scenario files by name, as `jinko init` writes them.
+pub type ScenarioFiles = Vec<(&'static str, String)>;
+
 impl Bundle {
     /// Why パターン1 of `m` cannot be formed, if it cannot: a municipality with no IPSS 2018 path
     /// whose 2015 census counts no children aged 0-4 (the towns and villages of Fukushima under
@@ -306,6 +309,16 @@ impl Bundle {
         m: &Municipality,
         pack: &Pack,
     ) -> Result<Option<Vec<(&'static str, String)>>> {
+        Ok(self.scenarios_r5(m, pack)?.map(|(files, _)| files))
+    }
+
+    /// [`Bundle::scenario_files_r5`], with the 2020-based パターン1 it builds (calibrated once;
+    /// `Scenario::from_texts_after` builds Sim1 and Sim2 on its calibration).
+    pub fn scenarios_r5(
+        &self,
+        m: &Municipality,
+        pack: &Pack,
+    ) -> Result<Option<(ScenarioFiles, crate::scenario::Scenario)>> {
         if pack.projection_summary.is_empty() {
             return Ok(None);
         }
@@ -313,7 +326,7 @@ impl Bundle {
         out.truncate(1);
         let fill = |t: &str| t.replace("{name}", &m.name).replace("{code}", &m.code);
         out.push((files::SCENARIOS_R5[0], fill(P1_R5)));
-        let p1 = crate::scenario::Scenario::from_texts_some(
+        let mut p1 = crate::scenario::Scenario::from_texts_some(
             &pack.dir,
             &out,
             pack,
@@ -335,7 +348,13 @@ impl Bundle {
             .replace("{cwr_factor}", &format!("{factor:.3}"));
         out.push((files::SCENARIOS_R5[1], sim1));
         out.push((files::SCENARIOS_R5[2], fill(SIM2_R5)));
-        Ok(Some(out))
+        let Some(p1) = p1.pop() else {
+            return Err(crate::error::Error::Invalid(format!(
+                "{}: the 2020-based パターン1 was not built",
+                m.name
+            )));
+        };
+        Ok(Some((out, p1)))
     }
 
     /// Every file of the pack folder of `m` (name, contents).

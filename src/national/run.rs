@@ -307,20 +307,32 @@ pub fn municipality<'a>(
 ) -> Result<MunicipalRow<'a>> {
     let with_context = |e: Error| Error::Invalid(format!("{} ({}): {e}", m.name, m.code));
     let pack = bundle.pack(m).map_err(with_context)?;
-    let files = match options.basis {
-        Basis::H30 => bundle.scenario_files(m, &pack),
-        Basis::R5 => bundle
-            .scenario_files_r5(m, &pack)
-            .map_err(with_context)?
-            .ok_or_else(|| with_context(Error::Invalid("no IPSS 2023 summary".into())))?,
+    let scenarios = match options.basis {
+        Basis::H30 => crate::scenario::Scenario::from_texts_some(
+            &pack.dir,
+            &bundle.scenario_files(m, &pack),
+            &pack,
+            &options.basis.files(),
+        )
+        .map_err(with_context)?,
+        Basis::R5 => {
+            // パターン1 is built (and calibrated) once, to fill Sim1's starting TFR; Sim1 and
+            // Sim2 take its calibration.
+            let (files, p1) = bundle
+                .scenarios_r5(m, &pack)
+                .map_err(with_context)?
+                .ok_or_else(|| with_context(Error::Invalid("no IPSS 2023 summary".into())))?;
+            let sims = crate::scenario::Scenario::from_texts_after(
+                &pack.dir,
+                &files,
+                &pack,
+                &options.basis.files()[1..],
+                Some(&p1),
+            )
+            .map_err(with_context)?;
+            std::iter::once(p1).chain(sims).collect()
+        }
     };
-    let scenarios = crate::scenario::Scenario::from_texts_some(
-        &pack.dir,
-        &files,
-        &pack,
-        &options.basis.files(),
-    )
-    .map_err(with_context)?;
     let projections = match options.engine {
         Engine::Scalar => scenarios
             .iter()

@@ -193,45 +193,110 @@ pub fn table(c: &Comparison) -> String {
         o.push_str(&t.render());
     }
 
-    // Impact analysis.
+    // Impact analysis, per basis.
     let _ = writeln!(o);
-    match &c.impact {
-        Some(i) => {
-            let _ = writeln!(o, "■ 自然増減・社会増減の影響度 ({}年)", i.year);
-            let _ = writeln!(
-                o,
-                "  {} (シミュレーション1 / パターン1) = {:.1}% → {}",
-                i.levels.natural.label, i.natural.percent, i.natural.level
-            );
-            let _ = writeln!(
-                o,
-                "  {} (シミュレーション2 / シミュレーション1) = {:.1}% → {}",
-                i.levels.social.label, i.social.percent, i.social.level
-            );
-            let bands = |b: &[f64]| {
-                let mut s = format!("1: <{}%", b[0]);
-                for (k, w) in b.windows(2).enumerate() {
-                    s.push_str(&format!(", {}: {}–{}%", k + 2, w[0], w[1]));
-                }
-                s.push_str(&format!(", {}: ≥{}%", b.len() + 1, b[b.len() - 1]));
-                s
-            };
-            let _ = writeln!(
-                o,
-                "  levels: natural {}; social {}",
-                bands(&i.levels.natural.bounds_percent),
-                bands(&i.levels.social.bounds_percent)
-            );
-            let _ = writeln!(o, "  source: {}", i.levels.source);
-        }
-        None => {
-            let _ = writeln!(
-                o,
-                "(impact analysis: give scenarios with role = \"pattern1\", \"sim1\" and \"sim2\" to see 自然増減・社会増減の影響度)"
-            );
-        }
+    for b in &c.impacts {
+        impact_text(&mut o, b, c.impacts.len() > 1);
     }
+    if c.impacts.is_empty() {
+        let _ = writeln!(
+            o,
+            "(impact analysis: give scenarios with role = \"pattern1\", \"sim1\" and \"sim2\" on one basis to see 自然増減・社会増減の影響度)"
+        );
+    }
+    young_women_text(&mut o, c);
     o
+}
+
+/// The basis of an impact analysis in words: 2015年基準 or 2020年基準（社人研推計（令和5年推計）準拠）.
+pub fn basis_label(b: &crate::compare::BasisImpact) -> String {
+    match &b.calibrated_to {
+        Some(l) => format!("{}年基準・{}準拠", b.base_year, l),
+        None => format!("{}年基準", b.base_year),
+    }
+}
+
+fn impact_text(o: &mut String, b: &crate::compare::BasisImpact, named: bool) {
+    let i = &b.result;
+    if named {
+        let _ = writeln!(
+            o,
+            "■ 自然増減・社会増減の影響度 ({}年, {}: {} / {} / {})",
+            i.year,
+            basis_label(b),
+            b.scenarios[0],
+            b.scenarios[1],
+            b.scenarios[2]
+        );
+    } else {
+        let _ = writeln!(
+            o,
+            "■ 自然増減・社会増減の影響度 ({}年, {})",
+            i.year,
+            basis_label(b)
+        );
+    }
+    let _ = writeln!(
+        o,
+        "  {} (シミュレーション1 / パターン1) = {:.1}% → {}",
+        i.levels.natural.label, i.natural.percent, i.natural.level
+    );
+    let _ = writeln!(
+        o,
+        "  {} (シミュレーション2 / シミュレーション1) = {:.1}% → {}",
+        i.levels.social.label, i.social.percent, i.social.level
+    );
+    let bands = |b: &[f64]| {
+        let mut s = format!("1: <{}%", b[0]);
+        for (k, w) in b.windows(2).enumerate() {
+            s.push_str(&format!(", {}: {}–{}%", k + 2, w[0], w[1]));
+        }
+        s.push_str(&format!(", {}: ≥{}%", b.len() + 1, b[b.len() - 1]));
+        s
+    };
+    let _ = writeln!(
+        o,
+        "  levels: natural {}; social {}",
+        bands(&i.levels.natural.bounds_percent),
+        bands(&i.levels.social.bounds_percent)
+    );
+    let _ = writeln!(o, "  source: {}", i.levels.source);
+}
+
+/// The 若年女性人口 section of the table.
+fn young_women_text(o: &mut String, c: &Comparison) {
+    let _ = writeln!(o);
+    let Some(f) = &c.young_women else {
+        let _ = writeln!(
+            o,
+            "(若年女性人口: needs a 2020-based パターン1 calibrated to IPSS 2023 that reaches 2050, among the scenarios or in the pack folder)"
+        );
+        return;
+    };
+    let y = &f.indicator;
+    let from = match &f.from_pack {
+        Some(p) => format!(
+            "{}（パック内の {}）",
+            f.title,
+            p.file_name()
+                .map_or(String::new(), |n| n.to_string_lossy().into_owned())
+        ),
+        None => f.title.clone(),
+    };
+    let _ = writeln!(o, "■ 若年女性人口（20～39歳の女性）: {from}");
+    let _ = writeln!(
+        o,
+        "  {}年 {} 人 → {}年 {} 人（移動仮定）, {} 人（封鎖人口）",
+        y.from,
+        persons(y.base),
+        y.to,
+        persons(y.with_migration),
+        persons(y.closed)
+    );
+    let _ = writeln!(o, "  {}", crate::compare::young_women::sentence(y));
+    if let Ok(d) = crate::compare::young_women::Definition::get() {
+        let _ = writeln!(o, "  source: {}", d.source);
+    }
 }
 
 /// The JSON object of `jinko compare --format json`.
@@ -280,19 +345,38 @@ pub fn json(c: &Comparison) -> Value {
             "age_15_64": c.summary.values().map(|s| s.age_15_64).collect::<Vec<_>>(),
             "age_65_plus": c.summary.values().map(|s| s.age_65_plus).collect::<Vec<_>>(),
         },
-        "impact": c.impact.as_ref().map(|i| json!({
-            "year": i.year,
-            "natural": {"label": i.levels.natural.label, "percent": i.natural.percent, "level": i.natural.level, "bounds_percent": i.levels.natural.bounds_percent},
-            "social": {"label": i.levels.social.label, "percent": i.social.percent, "level": i.social.level, "bounds_percent": i.levels.social.bounds_percent},
-            "source": i.levels.source,
-        })),
+        "impact": c.impact.as_ref().map(impact_json),
+        "impacts": c.impacts.iter().map(|b| {
+            let mut v = impact_json(&b.result);
+            v["base_year"] = json!(b.base_year);
+            v["calibrated_to"] = json!(b.calibrated_to);
+            v["scenarios"] = json!({"pattern1": b.scenarios[0], "sim1": b.scenarios[1], "sim2": b.scenarios[2]});
+            v
+        }).collect::<Vec<_>>(),
+        "young_women": c.young_women.as_ref().map(|f| {
+            let mut v = json!(f);
+            v["sentence"] = json!(crate::compare::young_women::sentence(&f.indicator));
+            v
+        }),
+    })
+}
+
+fn impact_json(i: &crate::compare::ImpactResult) -> Value {
+    json!({
+        "year": i.year,
+        "natural": {"label": i.levels.natural.label, "percent": i.natural.percent, "level": i.natural.level, "bounds_percent": i.levels.natural.bounds_percent},
+        "social": {"label": i.levels.social.label, "percent": i.social.percent, "level": i.social.level, "bounds_percent": i.levels.social.bounds_percent},
+        "source": i.levels.source,
     })
 }
 
 /// Long-form CSV: `series,kind,year,total,share_0_14,share_15_64,share_65_plus` for every
 /// scenario (`kind` = `scenario`, `series` its name), then the official path (`official`) and
 /// the target's known points (`target`), each under its label (shares empty), so that a
-/// scenario named `target` and the target path never share a name.
+/// scenario named `target` and the target path never share a name; then, where a 2020-based
+/// パターン1 is found, its women aged 20-39 in 2020 and 2050 (`young_women`, with migration, series
+/// `若年女性人口 (NAME)`; `young_women_closed`, the closed population, series
+/// `若年女性人口・封鎖人口 (NAME)`), shares empty: every series is of one kind.
 pub fn csv(c: &Comparison) -> String {
     let mut o = String::from("series,kind,year,total,share_0_14,share_15_64,share_65_plus\n");
     for r in &c.runs {
@@ -314,6 +398,15 @@ pub fn csv(c: &Comparison) -> String {
     }
     for (y, v) in &c.target {
         let _ = writeln!(o, "{},target,{y},{v},,,", csv_field(&c.target_label));
+    }
+    if let Some(f) = &c.young_women {
+        let y = &f.indicator;
+        let series = |what: &str| csv_field(&format!("{what} ({})", f.scenario));
+        let (w, closed) = (series("若年女性人口"), series("若年女性人口・封鎖人口"));
+        let _ = writeln!(o, "{w},young_women,{},{},,,", y.from, y.base);
+        let _ = writeln!(o, "{w},young_women,{},{},,,", y.to, y.with_migration);
+        let _ = writeln!(o, "{closed},young_women_closed,{},{},,,", y.from, y.base);
+        let _ = writeln!(o, "{closed},young_women_closed,{},{},,,", y.to, y.closed);
     }
     o
 }

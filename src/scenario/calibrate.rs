@@ -75,6 +75,19 @@ pub struct Calibration {
     /// The largest difference, in persons, between the projection and the summary's total or
     /// groups over the calibrated years.
     pub worst: f64,
+    /// What it was solved from and what it gave, so that a scenario extending this one (Sim1
+    /// and Sim2 on パターン1) with the same base and assumptions takes the result instead of
+    /// solving again.
+    #[serde(skip)]
+    pub(crate) solved: Option<std::sync::Arc<Solved>>,
+}
+
+/// The inputs and result of one calibration (see [`Calibration::solved`]).
+#[derive(Debug, PartialEq)]
+pub(crate) struct Solved {
+    base: Cells,
+    before: Vec<Period>,
+    after: Vec<Period>,
 }
 
 impl Calibration {
@@ -109,12 +122,16 @@ pub fn groups(cells: &Cells, n: usize) -> [f64; 4] {
 }
 
 /// Calibrate `periods` (a scenario's periods from `base`) to the pack's projection summary.
+/// Calibrate `periods` (the scenario's assumptions before the later stages) from `base`. When
+/// `prior` was solved from the same base and assumptions (a scenario built before on the same
+/// pack), its result is taken as it is: the same inputs give the same solution.
 pub(crate) fn calibrate(
     m: &Merged,
     pack: &Pack,
     frame: &Frame,
     base: &Cells,
     periods: &mut [Period],
+    prior: Option<&Calibration>,
 ) -> Result<Calibration> {
     let at = || m.at("calibrate");
     let summary = &pack.projection_summary;
@@ -124,6 +141,18 @@ pub(crate) fn calibrate(
             "calibrate = \"summary\" needs a published projection summary: expected files.projection_summary in the pack",
         ));
     }
+    if m.raw.base != Some(super::BaseKind::Summary) {
+        let found = match m.raw.base {
+            Some(super::BaseKind::Census) | None => "census",
+            Some(super::BaseKind::Projection) => "projection",
+            Some(super::BaseKind::Estimated) => "estimated",
+            Some(super::BaseKind::Summary) => "summary",
+        };
+        return Err(Error::input(
+            at(),
+            format!("calibrate = \"summary\" reproduces the summary from its base-year row: expected base = \"summary\" (the base raked to that row), found base = \"{found}\""),
+        ));
+    }
     let n = pack.ages.len();
     if n != MAX_AGES - 2 || pack.ages.label(G65) != "65-69" {
         return Err(Error::input(
@@ -131,6 +160,13 @@ pub(crate) fn calibrate(
             "calibrate = \"summary\" works on five-year groups to 90+: expected the pack's open_age = 90",
         ));
     }
+    if let Some((c, solved)) = prior.and_then(|c| c.solved.as_ref().map(|s| (c, s))) {
+        if solved.base == *base && solved.before.as_slice() == &*periods {
+            periods.clone_from_slice(&solved.after);
+            return Ok(c.clone());
+        }
+    }
+    let before = periods.to_vec();
     let last_year = *summary.keys().next_back().unwrap_or(&frame.base_year);
     let mut pop = *base;
     let mut out = Vec::new();
@@ -148,7 +184,7 @@ pub(crate) fn calibrate(
         }
         let Some(row) = summary.get(&end) else {
             return Err(Error::input(
-                Location::file(pack.file("projection_summary")),
+                Location::file(pack.file("projection_summary")).field("year"),
                 format!(
                     "calibrate = \"summary\": the summary has no year {end}, between the base year {} and its last year {last_year}: expected every fifth year",
                     frame.base_year
@@ -180,6 +216,11 @@ pub(crate) fn calibrate(
         label: pack.compare.summary_label.clone(),
         periods: out,
         worst,
+        solved: Some(std::sync::Arc::new(Solved {
+            base: *base,
+            before,
+            after: periods.to_vec(),
+        })),
     })
 }
 

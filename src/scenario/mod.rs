@@ -311,6 +311,22 @@ impl Scenario {
         pack: &Pack,
         wanted: &[&str],
     ) -> Result<Vec<Scenario>> {
+        Self::from_texts_after(dir, files, pack, wanted, None)
+    }
+
+    /// [`Scenario::from_texts_some`], where a calibration to the summary is solved once: each
+    /// scenario takes that of the one built before it (or of `prior`, a scenario already built on
+    /// this pack, e.g. パターン1 for its Sim1 and Sim2) when it was solved from the same base and
+    /// assumptions, as it is for scenarios that extend the calibrated one and change only
+    /// fertility or migration (which are applied after the calibration).
+    pub fn from_texts_after(
+        dir: &Path,
+        files: &[(&str, String)],
+        pack: &Pack,
+        wanted: &[&str],
+        prior: Option<&Scenario>,
+    ) -> Result<Vec<Scenario>> {
+        let mut last: Option<calibrate::Calibration> = prior.and_then(|s| s.calibration.clone());
         let mut parsed: Vec<raw::Layer> = Vec::with_capacity(files.len());
         for (name, text) in files {
             let path = dir.join(name);
@@ -348,11 +364,11 @@ impl Scenario {
                 layers.push(parsed[j].clone());
             }
             let merged = raw::merge(layers);
-            out.push(stages::build_with_pack(
-                &parsed[i].path,
-                &merged,
-                pack.clone(),
-            )?);
+            let s = stages::build_after(&parsed[i].path, &merged, pack.clone(), last.as_ref())?;
+            if s.calibration.is_some() {
+                last.clone_from(&s.calibration);
+            }
+            out.push(s);
         }
         Ok(out)
     }

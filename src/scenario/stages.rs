@@ -25,6 +25,17 @@ pub(crate) fn build(path: &Path, m: &Merged) -> Result<Scenario> {
 /// Build the scenario at `path` (named in messages) from its merged layers on `pack`, a pack
 /// already loaded (from a folder, or from the national bundle in memory).
 pub(crate) fn build_with_pack(path: &Path, m: &Merged, pack: Pack) -> Result<Scenario> {
+    build_after(path, m, pack, None)
+}
+
+/// [`build_with_pack`], taking the calibration of `prior` (a scenario built before on the same
+/// pack) where it was solved from the same base and assumptions (see [`super::calibrate`]).
+pub(crate) fn build_after(
+    path: &Path,
+    m: &Merged,
+    pack: Pack,
+    prior: Option<&Calibration>,
+) -> Result<Scenario> {
     let raw = &m.raw;
     let frame = frame(path, m)?;
     let (base, base_label) = base(m, &pack, &frame)?;
@@ -36,6 +47,7 @@ pub(crate) fn build_with_pack(path: &Path, m: &Merged, pack: Pack) -> Result<Sce
             &frame,
             &base,
             &mut periods,
+            prior,
         )?),
         _ => None,
     };
@@ -657,11 +669,22 @@ fn estimate_base_for_summary(m: &Merged, pack: &Pack, frame: &Frame) -> Result<(
     use crate::engine::rake::Constraint;
     let base_year = frame.base_year;
     let n = pack.ages.len();
-    let row = pack.projection_summary.get(&base_year).ok_or_else(|| {
-        Error::input(
-            m.at("base"),
-            format!("base = \"summary\" rakes to the projection summary's {base_year} row: expected files.projection_summary in the pack, with that year"),
-        )
+    let summary = &pack.projection_summary;
+    let row = summary.get(&base_year).ok_or_else(|| match (summary.keys().next(), summary.keys().next_back()) {
+        (Some(first), Some(last)) => Error::input(
+            Location::file(pack.file("projection_summary")).field("year"),
+            format!("base = \"summary\" (base_year = {base_year}) rakes to the summary's {base_year} row, which this file does not have (its years: {first} … {last}): expected a row for {base_year}"),
+        ),
+        _ => match pack.files.get("projection_summary") {
+            Some(file) => Error::input(
+                Location::file(file),
+                format!("base = \"summary\" rakes to this summary's {base_year} row, but the file has no rows: expected year,total,age_0_14,age_15_64,age_65_plus rows from {base_year}"),
+            ),
+            None => Error::input(
+                m.at("base"),
+                format!("base = \"summary\" rakes to the projection summary's {base_year} row: expected files.projection_summary in the pack, with that year"),
+            ),
+        },
     })?;
     if n != MAX_AGES - 2 {
         return Err(Error::input(

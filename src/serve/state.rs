@@ -39,7 +39,7 @@ pub const MAX_PACK_SCENARIOS: usize = 64;
 
 /// The year of the impact analysis, in years after the base year (`jinko national`'s default:
 /// 2045 on the 2015 basis, 2050 on the 2020 basis).
-pub const IMPACT_AFTER: i32 = 30;
+pub const IMPACT_AFTER: i32 = crate::compare::impact::IMPACT_AFTER;
 
 /// A place in a list or an answer.
 #[derive(Debug, Clone, PartialEq, Serialize)]

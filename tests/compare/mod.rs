@@ -1,5 +1,7 @@
 //! `jinko compare`, the estimated 2020 base, and `jinko backtest` on the Kama pack.
 
+mod young_women;
+
 use crate::common::{kama, rel};
 use assert_cmd::Command;
 use jinko::scenario::Scenario;

@@ -4,6 +4,7 @@
 //! an abort, a hang, a non-finite number or a replaced device.
 
 mod fuzz;
+mod summary;
 
 use crate::common::kama;
 use assert_cmd::Command;

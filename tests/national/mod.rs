@@ -543,3 +543,49 @@ fn r5_basis_reproduces_the_ipss_2023_summary_everywhere() {
         1729
     );
 }
+
+/// The 2020 basis calibrates パターン1 once and Sim1 and Sim2 take its calibration: the same
+/// totals, to the last bit, as each scenario built and calibrated on its own, on a sample of
+/// municipalities (every 40th with a summary).
+#[test]
+fn r5_sims_on_the_calibration_of_pattern1_equal_sims_calibrated_alone() {
+    let b = bundle();
+    let options = Options {
+        years: vec![2030, 2050, 2070],
+        impact_year: 2050,
+        basis: jinko::national::run::Basis::R5,
+        levels: ImpactLevels::default_levels(),
+        prefectures: Vec::new(),
+        engine: Engine::Scalar,
+    };
+    let mut checked = 0;
+    for m in b
+        .municipalities
+        .iter()
+        .filter(|m| b.summary_of(m).is_some() && b.unprojectable(m).is_none())
+        .step_by(40)
+    {
+        let row = jinko::national::run::municipality(b, m, &options).unwrap();
+        let pack = b.pack(m).unwrap();
+        let files = b.scenario_files_r5(m, &pack).unwrap().unwrap();
+        for (k, name) in ["pattern1-r5.toml", "sim1-r5.toml", "sim2-r5.toml"]
+            .iter()
+            .enumerate()
+        {
+            let alone = Scenario::from_texts_some(&pack.dir, &files, &pack, &[name])
+                .unwrap()
+                .remove(0);
+            let p = alone.project().unwrap();
+            for (i, &y) in options.years.iter().enumerate() {
+                assert_eq!(
+                    row.figures[k].totals[i].to_bits(),
+                    p.total_in(y).unwrap().to_bits(),
+                    "{} {name} {y}",
+                    m.name
+                );
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked > 40, "{checked}");
+}

@@ -282,8 +282,8 @@ fn bad_basis_and_2020_years_name_the_field() {
 }
 
 /// An init-ed pack given with `--pack` offers both bases, as the bundle does (its パターン1 on
-/// each basis is pattern1.toml / pattern1-r5.toml, Sim1 and Sim2 of the same basis); Kama's pack,
-/// with no 2020 パターン1, is a 422 on that basis.
+/// each basis is pattern1.toml / pattern1-r5.toml, Sim1 and Sim2 of the same basis); a copy of
+/// Kama's pack without its 2020 パターン1 is a 422 on that basis, Kama's own pack is not.
 #[test]
 fn an_init_pack_offers_both_bases() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -293,8 +293,13 @@ fn an_init_pack_offers_both_bases() {
         .arg(&pack)
         .assert()
         .success();
+    // A copy of Kama's pack without its 2020-based scenarios (ipss-r5 / sim1-r5 / sim2-r5).
+    let kama_2015 = crate::hardening::Pack::new();
+    for f in ["ipss-r5.toml", "sim1-r5.toml", "sim2-r5.toml"] {
+        std::fs::remove_file(kama_2015.path(f)).expect("remove");
+    }
     let kama = crate::common::root().join("scenarios").join("kama");
-    let own = start(vec![pack, kama]);
+    let own = start(vec![pack, kama_2015.dir.path().to_path_buf(), kama]);
     let shared = server();
     for basis in [2015, 2020] {
         let from_pack = post(
@@ -333,6 +338,26 @@ fn an_init_pack_offers_both_bases() {
         .as_str()
         .expect("error")
         .contains("no scenario with role = \"pattern1\" and base year 2020"));
+    // Kama's own pack has the 2020 basis: ipss-r5.toml, which reproduces IPSS 2023's 18,118 in
+    // 2050 (ipss_r5_projection_summary.csv).
+    let r = post(
+        own,
+        "/api/simulate",
+        r#"{"place": "pack:2", "basis": 2020}"#,
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let v = r.json();
+    assert!(v["toml"]
+        .as_str()
+        .expect("toml")
+        .contains("extends = \"ipss-r5.toml\""));
+    let k = v["years"]
+        .as_array()
+        .expect("years")
+        .iter()
+        .position(|y| y == 2050)
+        .expect("2050");
+    assert!((v["total"][k].as_f64().expect("total") - 18_118.0).abs() < 1.0);
 }
 
 /// The solver's TFR change (`jinko solve tfr`, the serve solve's bisection) on a calibrated

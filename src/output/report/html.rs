@@ -219,6 +219,7 @@ pub fn render_with(
         intervals_section(&mut o, r, a, chart("intervals.svg"));
     }
     impact_section(&mut o, runs);
+    young_women_section(&mut o, runs)?;
 
     // 3. Pyramids.
     o.push_str("<h2>3. 人口ピラミッド</h2>\n");
@@ -408,29 +409,34 @@ fn intervals_section(
     );
 }
 
-/// The impact analysis (自然増減・社会増減の影響度) when the report's scenarios include
-/// パターン1, Sim1 and Sim2 (by their `role`), with the shipped levels of the Cabinet Office guide.
+/// The impact analysis (自然増減・社会増減の影響度) of every basis on which the report's scenarios
+/// include パターン1, Sim1 and Sim2 (by their `role`; see [`crate::compare::impact::by_basis`]),
+/// each in its default year (30 years after its base year), with the shipped levels of the Cabinet
+/// Office guide.
 fn impact_section(o: &mut String, runs: &[Run]) {
     use crate::compare::ImpactLevels;
-    use crate::scenario::Role;
-    let total = |role: Role, year: i32| {
-        runs.iter()
-            .find(|r| r.scenario.role == Some(role))
-            .and_then(|r| r.projection.total_in(year))
-    };
-    let year = 2045;
+    let pairs: Vec<_> = runs.iter().map(|r| (&r.scenario, &r.projection)).collect();
     let levels = ImpactLevels::default_levels();
-    let Ok(i) = levels.assess(
-        year,
-        total(Role::Pattern1, year),
-        total(Role::Sim1, year),
-        total(Role::Sim2, year),
-    ) else {
+    let Ok(impacts) = crate::compare::impact::by_basis(&pairs, &levels, None) else {
         return;
+    };
+    for b in &impacts {
+        impact_table(o, b, impacts.len() > 1);
+    }
+}
+
+fn impact_table(o: &mut String, b: &crate::compare::BasisImpact, named: bool) {
+    let i = &b.result;
+    let year = i.year;
+    let basis = if named {
+        format!("・{}", escape(&crate::output::compare::basis_label(b)))
+    } else {
+        String::new()
     };
     let _ = writeln!(
         o,
-        "<h3 id=\"impact\">自然増減・社会増減の影響度（{year}年）</h3>\n<table>\n<tr><th>区分</th><th>計算</th><th>比率</th><th>影響度</th></tr>"
+        "<h3 id=\"impact{}\">自然増減・社会増減の影響度（{year}年{basis}）</h3>\n<table>\n<tr><th>区分</th><th>計算</th><th>比率</th><th>影響度</th></tr>",
+        if named { format!("-{}", b.base_year) } else { String::new() }
     );
     for (scale, calc, imp) in [
         (
@@ -470,6 +476,55 @@ fn impact_section(o: &mut String, runs: &[Run]) {
         bands(&i.levels.social.bounds_percent),
         escape(&i.levels.source)
     );
+}
+
+/// The 若年女性人口 indicator (人口戦略会議 2024) of the 2020-based パターン1, when it is among the
+/// report's scenarios or in the pack folder.
+fn young_women_section(o: &mut String, runs: &[Run]) -> Result<()> {
+    use crate::compare::young_women;
+    let pairs: Vec<_> = runs.iter().map(|r| (&r.scenario, &r.projection)).collect();
+    let Some(f) = young_women::find(&pairs)? else {
+        return Ok(());
+    };
+    let y = &f.indicator;
+    let d = young_women::Definition::get()?;
+    let from = match &f.from_pack {
+        Some(p) => format!(
+            "{}（パック内の {}）",
+            escape(&f.title),
+            escape(
+                &p.file_name()
+                    .map_or(String::new(), |n| n.to_string_lossy().into_owned())
+            )
+        ),
+        None => escape(&f.title),
+    };
+    let _ = writeln!(
+        o,
+        "<h3 id=\"young-women\">若年女性人口（20～39歳の女性）</h3>\n<p>{}。</p>\n<table>\n<tr><th>区分</th><th>{}年</th><th>{}年</th><th>減少率</th></tr>",
+        escape(&young_women::sentence(y)),
+        y.from,
+        y.to
+    );
+    for (label, end, decline) in [
+        ("移動仮定", y.with_migration, y.decline_migration),
+        ("封鎖人口（移動なし）", y.closed, y.decline_closed),
+    ] {
+        let _ = writeln!(
+            o,
+            "<tr><td>{label}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{:.1}%</td></tr>",
+            persons(y.base),
+            persons(end),
+            decline
+        );
+    }
+    let _ = writeln!(
+        o,
+        "</table>\n<p class=\"note\">推計: {from}。封鎖人口は同じ推計で{}年以降の純移動をゼロとしたもの。出典: {}</p>",
+        y.from,
+        escape(&d.source)
+    );
+    Ok(())
 }
 
 fn kpi_section(o: &mut String, review: &Review, svg: Option<&str>) {
