@@ -310,3 +310,34 @@ fn longrun_command_prints_the_table_and_json_and_refuses_a_bad_file() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no/such/scenario.toml"));
 }
+
+#[test]
+fn the_report_has_the_long_run_of_each_scenario() {
+    // The growth per five years of Sim2 is the root of the Euler–Lotka equation (tested above);
+    // the report prints the same λ to four decimals, and the stop year the continued run finds.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report");
+    Command::cargo_bin("jinko")
+        .unwrap()
+        .args(["report", "--no-png", "--out"])
+        .arg(&out)
+        .arg(kama("ipss-h30.toml"))
+        .arg(kama("sim2-tfr21-zero-migration.toml"))
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let at = html.find("id=\"long-run\"").expect("the long-run section");
+    let section = &html[at..at + html[at..].find("</table>").unwrap()];
+    for name in ["ipss-h30.toml", "sim2-tfr21-zero-migration.toml"] {
+        let s = Scenario::load(&kama(name)).unwrap();
+        let l = long_run(&s.model, &s.project().unwrap()).unwrap();
+        assert!(
+            section.contains(&format!("{:.4}", l.lambda)),
+            "{name}: {section}"
+        );
+    }
+    let sim2 = Scenario::load(&kama("sim2-tfr21-zero-migration.toml")).unwrap();
+    let l = long_run(&sim2.model, &sim2.project().unwrap()).unwrap();
+    assert!(section.contains(&format!("{}年", l.stop.unwrap().0)));
+    assert!(section.contains("年後も減少"), "パターン1 keeps falling");
+}

@@ -259,6 +259,8 @@ pub fn render_with(
         o.push_str("</table></div>\n");
     }
 
+    long_run_section(&mut o, runs)?;
+
     // 5. Components.
     o.push_str("<h2>5. 自然増減・社会増減</h2>\n");
     if let Some(svg) = chart("components.svg") {
@@ -480,6 +482,32 @@ fn impact_table(o: &mut String, b: &crate::compare::BasisImpact, named: bool) {
 
 /// The 若年女性人口 indicator (人口戦略会議 2024) of the 2020-based パターン1, when it is among the
 /// report's scenarios or in the pack folder.
+/// 人口の長期的な安定: each scenario's last period held (see [`crate::compare::longrun`]).
+fn long_run_section(o: &mut String, runs: &[Run]) -> Result<()> {
+    use crate::compare::longrun::{long_run, CONTINUE_YEARS};
+    o.push_str("<h3 id=\"long-run\">人口の長期的な安定</h3>\n<table>\n<tr><th>シナリオ</th><th>5年あたりの増加率</th><th>安定人口 0-14歳 / 15-64歳 / 65歳以上</th><th>人口減少が止まる年</th><th>その年の人口</th><th>人口モメンタム</th></tr>\n");
+    for r in runs {
+        let l = long_run(&r.scenario.model, &r.projection)?;
+        let (stop, level) = match l.stop {
+            Some((y, t)) => (format!("{y}年"), persons(t)),
+            None => (format!("{CONTINUE_YEARS}年後も減少"), "—".to_string()),
+        };
+        let _ = writeln!(
+            o,
+            "<tr><td>{}</td><td class=\"n\">{:.4}（年率{:+.2}%）</td><td class=\"n\">{} / {} / {}</td><td class=\"n\">{stop}</td><td class=\"n\">{level}</td><td class=\"n\">{:.3}</td></tr>",
+            escape(&r.scenario.title),
+            l.lambda,
+            100.0 * l.annual_rate,
+            pct(l.stable_groups[0]),
+            pct(l.stable_groups[1]),
+            pct(l.stable_groups[2]),
+            l.momentum,
+        );
+    }
+    o.push_str("</table>\n<p class=\"note\">推計最終期間の仮定（出生・死亡・移動）がその後も続くとした場合。増加率は年齢構成が安定した後の5年ごとの人口の倍率（1未満は減少）、安定人口はそのときの年齢構成、人口モメンタムは最終年の人口から出生を置換水準に、移動をゼロにしたとき最終的に落ち着く人口の比（jinko longrun）。</p>\n");
+    Ok(())
+}
+
 fn young_women_section(o: &mut String, runs: &[Run]) -> Result<()> {
     use crate::compare::young_women;
     let pairs: Vec<_> = runs.iter().map(|r| (&r.scenario, &r.projection)).collect();
