@@ -340,18 +340,98 @@ fn directory_where_census_csv_should_be_says_folder() {
 
 #[test]
 fn permission_error_is_exit_2_naming_the_file() {
-    // Root reads any file, so the case is made only for other users.
-    let pack = Pack::new();
-    let p = pack.scenario("locked.toml", "");
+    // Root reads any file (CAP_DAC_OVERRIDE), so as root the binary is run as the user `nobody`
+    // (uid 65534, by util-linux `setpriv`), for whom mode 000 does stop reading.
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
+        let pack = Pack::new();
+        let p = pack.scenario("locked.toml", "");
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o000)).unwrap();
-        if std::fs::read(&p).is_ok() {
-            eprintln!("running as root: permission case not run");
-            return;
-        }
-        fails(&project(&p), &["locked.toml", "permission denied"]);
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let root = unsafe { libc::geteuid() } == 0;
+        let r = if root {
+            // `nobody` must be able to reach the pack folder (a temporary folder is 0700).
+            std::fs::set_permissions(pack.dir.path(), std::fs::Permissions::from_mode(0o755))
+                .unwrap();
+            let Some(r) = run_as_nobody(&[&"project", &p]) else {
+                // Said, not silent: the case needs a user other than root.
+                eprintln!(
+                    "SKIPPED permission_error_is_exit_2_naming_the_file: running as root and `setpriv --reuid=65534` is not available, so no user here is stopped by mode 000"
+                );
+                return;
+            };
+            r
+        } else {
+            project(&p)
+        };
+        fails(&r, &["locked.toml", "permission denied"]);
+        // The same for a pack file (census.csv) read through the scenario.
+        let census = pack.path("census.csv");
+        std::fs::set_permissions(&census, std::fs::Permissions::from_mode(0o000)).unwrap();
+        let s = pack.path("ipss-h30.toml");
+        let r = if root {
+            run_as_nobody(&[&"project", &s]).unwrap()
+        } else {
+            project(&s)
+        };
+        fails(&r, &["census.csv", "permission denied"]);
+    }
+}
+
+/// Run `jinko ARGS` as the user `nobody` (uid and gid 65534, no groups) with util-linux
+/// `setpriv`; None if that cannot be done here.
+#[cfg(unix)]
+fn run_as_nobody(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Option<Run> {
+    let probe = std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "true"])
+        .status()
+        .ok()?;
+    if !probe.success() {
+        return None;
+    }
+    let mut cmd = Command::new("setpriv");
+    cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups"]);
+    cmd.arg(assert_cmd::cargo::cargo_bin("jinko"));
+    for a in args {
+        cmd.arg(a.as_ref());
+    }
+    cmd.timeout(Duration::from_secs(60));
+    let out = cmd.output().ok()?;
+    Some(Run {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    })
+}
+
+#[test]
+fn eio_while_reading_is_exit_2_naming_the_file() {
+    // Reading /proc/self/mem from offset 0 fails with EIO (address 0 is not mapped), for root
+    // too: a real I/O error while reading, as a scenario and as a pack file behind a symlink.
+    let mem = Path::new("/proc/self/mem");
+    if std::fs::metadata(mem).is_err() {
+        eprintln!("SKIPPED eio_while_reading_is_exit_2_naming_the_file: no /proc/self/mem here");
+        return;
+    }
+    let e = fails(&project(mem), &["/proc/self/mem", "cannot be read"]);
+    assert!(
+        e.contains("os error 5") || e.contains("Input/output"),
+        "{e}"
+    );
+    #[cfg(unix)]
+    {
+        let pack = Pack::new();
+        std::fs::remove_file(pack.path("census.csv")).unwrap();
+        std::os::unix::fs::symlink(mem, pack.path("census.csv")).unwrap();
+        let e = fails(
+            &project(&pack.path("ipss-h30.toml")),
+            &["census.csv", "cannot be read"],
+        );
+        assert!(
+            e.contains("os error 5") || e.contains("Input/output"),
+            "{e}"
+        );
     }
 }
 
@@ -1007,4 +1087,107 @@ fn montecarlo_out_and_trajectories_out_are_committed_together() {
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     assert!(out.exists() && traj.exists());
     assert_eq!(std::fs::read_to_string(&traj).unwrap().lines().count(), 101);
+}
+
+#[test]
+fn montecarlo_out_and_trajectories_out_second_rename_failure_restores_the_first() {
+    // The files of a Monte Carlo run are staged whole, then renamed one after the other; here
+    // the second rename fails (its target became a folder after staging: rename(2) of a file
+    // over a folder fails with EISDIR, for root too). The first target must be put back.
+    use jinko::output::atomic::{commit, stage};
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let traj = dir.path().join("traj.csv");
+    let out = dir.path().join("mc.csv");
+    std::fs::write(&traj, "old trajectories").unwrap();
+    let mut a = stage(&traj).unwrap();
+    a.write_all(b"new trajectories").unwrap();
+    let mut b = stage(&out).unwrap();
+    b.write_all(b"new summary").unwrap();
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("x"), "in the way").unwrap();
+    let e = commit(vec![a, b]).unwrap_err();
+    assert_eq!(e.exit_code(), 2);
+    let msg = e.to_string();
+    assert!(
+        msg.contains("mc.csv") && msg.contains("none of the files"),
+        "{msg}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&traj).unwrap(),
+        "old trajectories",
+        "the first file is restored"
+    );
+    assert!(out.is_dir());
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["mc.csv", "traj.csv"], "no temporary or backup left");
+
+    // A first target that did not exist before is removed again.
+    std::fs::remove_file(&traj).unwrap();
+    let mut a = stage(&traj).unwrap();
+    a.write_all(b"new trajectories").unwrap();
+    let b = stage(&out.join("x").join("y")).err();
+    assert!(b.is_some(), "a file inside a file cannot be staged");
+    let mut b = stage(&dir.path().join("mc2.csv")).unwrap();
+    b.write_all(b"new summary").unwrap();
+    std::fs::create_dir(dir.path().join("mc2.csv")).unwrap();
+    std::fs::write(dir.path().join("mc2.csv/x"), "in the way").unwrap();
+    assert!(commit(vec![a, b]).is_err());
+    assert!(
+        !traj.exists(),
+        "a new first file is removed when the second fails"
+    );
+
+    // Both succeed: both new, no backups left.
+    std::fs::write(&traj, "old").unwrap();
+    let mut a = stage(&traj).unwrap();
+    a.write_all(b"t2").unwrap();
+    let mut b = stage(&dir.path().join("mc3.csv")).unwrap();
+    b.write_all(b"s2").unwrap();
+    commit(vec![a, b]).unwrap();
+    assert_eq!(std::fs::read_to_string(&traj).unwrap(), "t2");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("mc3.csv")).unwrap(),
+        "s2"
+    );
+    assert!(std::fs::read_dir(dir.path()).unwrap().all(|e| !e
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .contains("jinko-tmp")));
+}
+
+#[test]
+fn montecarlo_trajectories_out_is_streamed_row_by_row() {
+    // 20,000 trajectories with a memory budget below what the trajectories CSV text would take
+    // held whole in memory with the totals twice (the old estimate): the run fits, and the file
+    // has every row. The rows equal the in-memory form.
+    let dir = tempfile::tempdir().unwrap();
+    let traj = dir.path().join("traj.csv");
+    let spec = kama("studies/montecarlo.toml");
+    let r = run(&[
+        &"montecarlo",
+        &spec,
+        &"-n",
+        &"20000",
+        &"--quiet",
+        &"--format",
+        &"csv",
+        &"--out",
+        &dir.path().join("mc.csv"),
+        &"--trajectories-out",
+        &traj,
+    ]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let text = std::fs::read_to_string(&traj).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 20_001);
+    assert!(lines[0].starts_with("trajectory,total_"));
+    for (i, l) in lines[1..].iter().enumerate() {
+        assert!(l.starts_with(&format!("{i},")), "row {i}: {l}");
+    }
 }
