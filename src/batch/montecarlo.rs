@@ -170,6 +170,9 @@ pub struct MonteCarlo {
     pub record: Option<super::record_spread::RecordSpread>,
     /// The spec file.
     pub spec: PathBuf,
+    /// Where the number of trajectories was set (the spec's `trajectories`, or `-n` when the
+    /// command line overrides it), for the memory check's message.
+    pub trajectories_at: Location,
 }
 
 const NAMES: [&str; 3] = ["fert_mult", "mort_mult", "mig_mult"];
@@ -461,6 +464,7 @@ impl MonteCarlo {
             shocks,
             record,
             spec: path.to_path_buf(),
+            trajectories_at: at("trajectories"),
         })
     }
 
@@ -518,7 +522,7 @@ impl MonteCarlo {
         crate::limits::check_memory(
             &format!("{} trajectories of {} years", self.trajectories, ny_est),
             bytes,
-            Location::file(&self.spec).field("trajectories"),
+            self.trajectories_at.clone(),
         )?;
         let clamped = std::sync::atomic::AtomicU64::new(0);
         let (totals, years) = match &self.record {

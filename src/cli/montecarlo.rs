@@ -72,6 +72,7 @@ pub fn run(args: &McArgs) -> crate::Result<()> {
             ));
         }
         mc.trajectories = n;
+        mc.trajectories_at = crate::Location::file("command line").field("-n");
     }
     if let Some(s) = args.seed {
         mc.seed = s;

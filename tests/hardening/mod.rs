@@ -166,7 +166,24 @@ fn montecarlo_n_100000000_is_refused_before_allocating() {
         &[&"montecarlo", &spec, &"-n", &"100000000", &"--quiet"],
         &[("JINKO_MAX_MEMORY", "4G")],
     );
-    fails(&r, &["montecarlo.toml", "trajectories", "memory"]);
+    fails(
+        &r,
+        &["command line", "`-n`", "100000000 trajectories", "memory"],
+    );
+    // Set in the spec, the spec's line is named.
+    pack.edit(
+        "studies/montecarlo.toml",
+        "trajectories = 100000\n",
+        "trajectories = 100000000\n",
+    );
+    let r = run_env(
+        &[&"montecarlo", &spec, &"--quiet"],
+        &[("JINKO_MAX_MEMORY", "4G")],
+    );
+    fails(
+        &r,
+        &["montecarlo.toml", "line 19", "trajectories", "memory"],
+    );
     // A small configured cap proves the check on a small run too.
     let r = run_env(
         &[&"montecarlo", &spec, &"-n", &"20000", &"--quiet"],
