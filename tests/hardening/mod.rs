@@ -1208,3 +1208,37 @@ fn montecarlo_trajectories_out_is_streamed_row_by_row() {
         assert!(l.starts_with(&format!("{i},")), "row {i}: {l}");
     }
 }
+
+#[test]
+fn batch_into_a_closed_pipe_ends_quietly() {
+    // Streamed to stdout, a reader that stops early (`| head -1`) ends the output without an
+    // error or a panic; the output is larger than a pipe's buffer (64 KiB), so writes do fail.
+    use std::io::BufRead;
+    let pack = Pack::new();
+    let mut v = String::from("id,fert_mult,mort_mult,mig_mult\n");
+    for i in 0..20_000 {
+        v.push_str(&format!("v{i},{},1,1\n", 0.8 + (i % 400) as f64 / 1000.0));
+    }
+    let variants = pack.write("many.csv", v);
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("jinko"))
+        .arg("batch")
+        .arg(pack.path("ipss-h30.toml"))
+        .arg(&variants)
+        .arg("--quiet")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with("id,total_2015"), "{first}");
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        !stderr.contains("error") && !stderr.contains("panicked"),
+        "{stderr}"
+    );
+}
