@@ -3,7 +3,7 @@
 //! is mutated — byte flips, numbers swapped for NaN, ±inf, ±1e308, −1, 0, 5e-324, 1e15 or
 //! `6,42`, deleted key lines, duplicated lines, truncation — and run through the library as the
 //! commands do. Each case must end "ok" or "input error" (exit code 2): never a panic, an error of
-//! exit code 1, or a non-finite number in the output.
+//! exit code 1, a non-finite number in the output, or a case running past [`HANG`].
 //!
 //! `fuzz_shipped_files_quick` runs in CI (a few hundred cases, and a small sample through the
 //! binary). The campaign is `#[ignore]`d: `JINKO_FUZZ_CASES=100000 cargo test --release --test
