@@ -1242,3 +1242,28 @@ fn batch_into_a_closed_pipe_ends_quietly() {
         "{stderr}"
     );
 }
+
+#[test]
+fn margin_span_0_3_in_census_2020_margins_is_an_error_not_an_overflow() {
+    // Found by the long fuzz campaign (32 of 100,000 cases): a span whose end is below the first
+    // age group's end (`0-3`, `5-3`, `0-0`) made `b - 1` underflow (a panic in a debug build, a
+    // wrapped index in a release build).
+    for span in ["0-3", "5-3", "0-0", "0-18446744073709551615"] {
+        let pack = Pack::new();
+        pack.edit(
+            "census_2020_margins.csv",
+            "2020,male,0-14,",
+            &format!("2020,male,{span},"),
+        );
+        let r = project(&pack.path("ipss-h30-base2020.toml"));
+        fails(
+            &r,
+            &[
+                "census_2020_margins.csv",
+                "line 3",
+                span,
+                "span of whole age groups",
+            ],
+        );
+    }
+}
