@@ -1267,3 +1267,22 @@ fn margin_span_0_3_in_census_2020_margins_is_an_error_not_an_overflow() {
         );
     }
 }
+
+#[test]
+fn age_label_18446744073709551615_3_in_census_csv_is_an_error_not_an_overflow() {
+    // Found reading the code after the campaign's margin overflow: a lower bound of usize::MAX
+    // (divisible by 5) made `lo + 4` overflow when matching the age label.
+    let pack = Pack::new();
+    let text = std::fs::read_to_string(pack.path("census.csv")).unwrap();
+    let line = text.lines().position(|l| l.contains(",0-4,")).unwrap() + 1;
+    pack.edit("census.csv", ",0-4,", ",18446744073709551615-3,");
+    let r = project(&pack.path("ipss-h30.toml"));
+    fails(
+        &r,
+        &[
+            "census.csv",
+            &format!("line {line}"),
+            "18446744073709551615-3",
+        ],
+    );
+}
