@@ -318,3 +318,66 @@ fn batch_into_a_closed_pipe_ends_quietly() {
         "{stderr}"
     );
 }
+
+#[test]
+fn sigkill_while_writing_trajectories_out_leaves_no_partial_file_and_the_next_run_cleans_up() {
+    // A real SIGKILL while the trajectories are being written row by row to their temporary
+    // file: the target is absent (never partial), the temporary file is left, and the next run
+    // writing the same target removes it.
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        let dir = tempfile::tempdir().unwrap();
+        let traj = dir.path().join("traj.csv");
+        let spec = kama("studies/montecarlo.toml");
+        let temps = || -> Vec<String> {
+            std::fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with(".traj.csv.jinko-tmp-"))
+                .collect()
+        };
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("jinko"))
+            .args(["montecarlo", "--quiet", "-n", "150000", "--format", "csv"])
+            .arg(&spec)
+            .arg("--trajectories-out")
+            .arg(&traj)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let start = std::time::Instant::now();
+        let seen = loop {
+            if !temps().is_empty() {
+                break true;
+            }
+            if child.try_wait().unwrap().is_some() || start.elapsed().as_secs() > 120 {
+                break false;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        };
+        let _ = child.kill(); // SIGKILL
+        let status = child.wait().unwrap();
+        assert!(
+            seen,
+            "the temporary file never appeared while the run wrote"
+        );
+        assert_eq!(status.signal(), Some(9), "{status:?}");
+        assert!(!traj.exists(), "no partial file at the target");
+        assert_eq!(temps().len(), 1, "the killed run's temporary file is left");
+        let r = run(&[
+            &"montecarlo",
+            &spec,
+            &"--quiet",
+            &"-n",
+            &"100",
+            &"--format",
+            &"csv",
+            &"--trajectories-out",
+            &traj,
+        ]);
+        assert_eq!(r.code, Some(0), "{}", r.stderr);
+        assert!(temps().is_empty(), "the next run removed it: {:?}", temps());
+        assert_eq!(std::fs::read_to_string(&traj).unwrap().lines().count(), 101);
+    }
+}
