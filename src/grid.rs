@@ -119,7 +119,9 @@ impl AgeGroups {
         let (lo, hi) = label.split_once('-')?;
         let lo: usize = lo.trim().parse().ok()?;
         let hi: usize = hi.trim().parse().ok()?;
-        (lo.is_multiple_of(5) && hi == lo + 4 && lo / 5 < self.n - 1).then_some(lo / 5)
+        // `hi - lo`, checked: `lo + 4` would overflow for a huge `lo` (18446744073709551615-3).
+        (lo.is_multiple_of(5) && hi.checked_sub(lo) == Some(4) && lo / 5 < self.n - 1)
+            .then_some(lo / 5)
     }
 
     /// Find the grid from an open-group label such as `90+`.

@@ -170,6 +170,9 @@ pub struct MonteCarlo {
     pub record: Option<super::record_spread::RecordSpread>,
     /// The spec file.
     pub spec: PathBuf,
+    /// Where the number of trajectories was set (the spec's `trajectories`, or `-n` when the
+    /// command line overrides it), for the memory check's message.
+    pub trajectories_at: Location,
 }
 
 const NAMES: [&str; 3] = ["fert_mult", "mort_mult", "mig_mult"];
@@ -461,6 +464,7 @@ impl MonteCarlo {
             shocks,
             record,
             spec: path.to_path_buf(),
+            trajectories_at: at("trajectories"),
         })
     }
 
@@ -512,14 +516,13 @@ impl MonteCarlo {
         let s = &self.scenario;
         let ny_est = s.model.periods.len() as f64 + 1.0;
         let n_est = self.trajectories as f64;
-        // Totals, their year-major copy, one column per thread, and the trajectories CSV.
-        let bytes = n_est * ny_est * 16.0
-            + n_est * 8.0 * crate::limits::cores() as f64
-            + if keep { n_est * ny_est * 40.0 } else { 0.0 };
+        // Totals and their year-major copy, and one column per thread. The trajectories CSV is
+        // written row by row from the totals (see `write_trajectories`), not held in memory.
+        let bytes = n_est * ny_est * 16.0 + n_est * 8.0 * crate::limits::cores() as f64;
         crate::limits::check_memory(
             &format!("{} trajectories of {} years", self.trajectories, ny_est),
             bytes,
-            Location::file(&self.spec).field("trajectories"),
+            self.trajectories_at.clone(),
         )?;
         let clamped = std::sync::atomic::AtomicU64::new(0);
         let (totals, years) = match &self.record {
@@ -670,27 +673,61 @@ impl McResult {
         )
     }
 
-    /// Trajectories as CSV `trajectory,total_<year>…` (if kept).
+    /// Trajectories as CSV `trajectory,total_<year>…` (if kept), in memory (see
+    /// [`McResult::write_trajectories`] for large runs).
     pub fn trajectories_csv(&self) -> Option<String> {
-        let t = self.totals.as_ref()?;
+        self.totals.as_ref()?;
+        let mut bytes = Vec::new();
+        self.write_trajectories(&mut bytes).ok()?;
+        String::from_utf8(bytes).ok()
+    }
+
+    /// Write the trajectories as CSV `trajectory,total_<year>…` to `w`, row by row (rows are
+    /// formatted in parallel in blocks of [`ROWS_PER_BLOCK`], so at most one block is held in
+    /// memory); nothing if the totals were not kept.
+    pub fn write_trajectories(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let Some(t) = self.totals.as_ref() else {
+            return Ok(());
+        };
         let ny = self.years.len();
         let mut head = String::from("trajectory");
         for y in &self.years {
             head.push_str(&format!(",total_{y}"));
         }
         head.push('\n');
-        let body: Vec<String> = (0..self.trajectories)
-            .into_par_iter()
-            .map(|i| {
-                let mut line = i.to_string();
-                for y in 0..ny {
-                    line.push(',');
-                    line.push_str(&num(t[i * ny + y]));
-                }
-                line.push('\n');
-                line
-            })
-            .collect();
-        Some(head + &body.concat())
+        w.write_all(head.as_bytes())?;
+        let row = |i: usize, s: &mut String| {
+            s.push_str(&i.to_string());
+            for y in 0..ny {
+                s.push(',');
+                s.push_str(&num(t[i * ny + y]));
+            }
+            s.push('\n');
+        };
+        let n = self.trajectories;
+        let mut start = 0;
+        while start < n {
+            let end = (start + ROWS_PER_BLOCK).min(n);
+            let parts: Vec<String> = (start..end)
+                .into_par_iter()
+                .chunks(1024)
+                .map(|rows| {
+                    let mut s = String::with_capacity(rows.len() * (ny + 1) * 12);
+                    for i in rows {
+                        row(i, &mut s);
+                    }
+                    s
+                })
+                .collect();
+            for p in parts {
+                w.write_all(p.as_bytes())?;
+            }
+            start = end;
+        }
+        Ok(())
     }
 }
+
+/// Rows of the trajectories CSV formatted at a time (about 12 bytes a number: 64k rows of 11
+/// years are under 10 MB).
+pub const ROWS_PER_BLOCK: usize = 65_536;

@@ -258,12 +258,12 @@ impl Sweep {
         if let Some(t) = raw.target {
             crate::limits::target(t, at("target"))?;
         }
-        // Populations of every variant and year, the variants, and the CSV (see `run`).
+        // Populations of every variant and year and the variants (see `run`); the CSV is written
+        // row by row, not held in memory.
         let years = scenario.model.periods.len() as f64 + 1.0;
         let columns = axes.len() as f64 + raw.indicators.as_ref().map_or(4, |v| v.len()) as f64;
         let per_variant = years * (std::mem::size_of::<crate::engine::Cells>() as f64 + 8.0)
             + 96.0 * columns
-            + 40.0 * (years + columns + 2.0)
             + 128.0;
         crate::limits::check_memory(
             &format!("{count} combinations of {years} years"),
@@ -565,6 +565,18 @@ impl SweepResult {
     /// [`SweepResult::csv`] with persons at `precision` (shares three decimals more) and the
     /// parameters to ten significant digits.
     pub fn csv_with(&self, precision: crate::output::numbers::Precision) -> String {
+        let mut bytes = Vec::new();
+        // Writing to memory cannot fail.
+        let _ = self.write_csv(&mut bytes, precision);
+        String::from_utf8(bytes).unwrap_or_default()
+    }
+
+    /// Write [`SweepResult::csv_with`] to `w` row by row (one variant's line in memory at a time).
+    pub fn write_csv(
+        &self,
+        w: &mut dyn std::io::Write,
+        precision: crate::output::numbers::Precision,
+    ) -> std::io::Result<()> {
         use crate::output::numbers::{param, Precision};
         let full = precision == Precision::Full;
         let mut s = String::from("id");
@@ -587,8 +599,10 @@ impl SweepResult {
             s.push_str(&format!(",reaches_target_{}", self.year));
         }
         s.push('\n');
+        w.write_all(s.as_bytes())?;
         let y = self.years.iter().position(|&x| x == self.year).unwrap_or(0);
         for v in &self.variants {
+            s.clear();
             s.push_str(&v.id.to_string());
             for p in &self.parameters {
                 s.push(',');
@@ -615,8 +629,9 @@ impl SweepResult {
                 s.push_str(if v.totals[y] >= t { ",true" } else { ",false" });
             }
             s.push('\n');
+            w.write_all(s.as_bytes())?;
         }
-        s
+        Ok(())
     }
 
     /// The grids as CSV matrices: a comment line naming the fixed parameters, then a header

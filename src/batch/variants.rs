@@ -109,13 +109,11 @@ pub fn run(
 ) -> Result<BatchResult> {
     let years = scenario.model.periods.len() as f64 + 1.0;
     let n = variants.len() as f64;
+    // Populations (with --full) or totals; the CSV is written row by row, not held in memory.
     let per_variant = if full {
-        // Populations, and the long CSV (two sexes × every age group a line of about 40 bytes).
-        years
-            * (std::mem::size_of::<Cells>() as f64
-                + 2.0 * 2.0 * 40.0 * scenario.model.ages.len() as f64)
+        years * std::mem::size_of::<Cells>() as f64 + 8.0 * years
     } else {
-        years * 8.0 + 2.0 * 20.0 * (years + 1.0)
+        years * 8.0
     };
     crate::limits::check_memory(
         &format!("{} variants of {years} years", variants.len()),
@@ -171,6 +169,19 @@ impl BatchResult {
 
     /// [`BatchResult::csv`] with persons at `precision`.
     pub fn csv_with(&self, precision: crate::output::numbers::Precision) -> String {
+        let mut bytes = Vec::new();
+        // Writing to memory cannot fail.
+        let _ = self.write_csv(&mut bytes, precision);
+        String::from_utf8(bytes).unwrap_or_default()
+    }
+
+    /// Write [`BatchResult::csv_with`] to `w` row by row: variants are formatted in parallel in
+    /// blocks of [`VARIANTS_PER_BLOCK`], so at most one block's text is in memory.
+    pub fn write_csv(
+        &self,
+        w: &mut dyn std::io::Write,
+        precision: crate::output::numbers::Precision,
+    ) -> std::io::Result<()> {
         let years = self.years.len();
         let mut head = String::from("id");
         match &self.populations {
@@ -178,54 +189,68 @@ impl BatchResult {
                 for y in &self.years {
                     head.push_str(&format!(",total_{y}"));
                 }
-                head.push('\n');
-                let body: Vec<String> = self
-                    .ids
-                    .par_chunks(1024)
-                    .enumerate()
-                    .map(|(c, ids)| {
-                        let mut s = String::with_capacity(ids.len() * years * 20);
-                        for (j, id) in ids.iter().enumerate() {
-                            let i = c * 1024 + j;
-                            s.push_str(&csv_field(id));
-                            for y in 0..years {
-                                s.push(',');
-                                precision.push(&mut s, self.totals[i * years + y]);
-                            }
-                            s.push('\n');
-                        }
-                        s
-                    })
-                    .collect();
-                head + &body.concat()
             }
-            Some(pops) => {
-                head.push_str(",year,sex,age,population\n");
-                let body: Vec<String> = self
-                    .ids
-                    .par_iter()
-                    .enumerate()
-                    .map(|(i, id)| {
-                        let id = csv_field(id);
-                        let mut s = String::new();
-                        for (y, year) in self.years.iter().enumerate() {
-                            let p = &pops[i * years + y];
-                            for sex in Sex::BOTH {
-                                for (a, label) in self.ages.iter().enumerate() {
-                                    s.push_str(&format!("{id},{year},{sex},{label},"));
-                                    precision.push(&mut s, p[sex.index()][a]);
-                                    s.push('\n');
-                                }
-                            }
-                        }
-                        s
-                    })
-                    .collect();
-                head + &body.concat()
-            }
+            Some(_) => head.push_str(",year,sex,age,population"),
         }
+        head.push('\n');
+        w.write_all(head.as_bytes())?;
+        let line = |i: usize, s: &mut String| {
+            let id = csv_field(&self.ids[i]);
+            match &self.populations {
+                None => {
+                    s.push_str(&id);
+                    for y in 0..years {
+                        s.push(',');
+                        precision.push(s, self.totals[i * years + y]);
+                    }
+                    s.push('\n');
+                }
+                Some(pops) => {
+                    for (y, year) in self.years.iter().enumerate() {
+                        let p = &pops[i * years + y];
+                        for sex in Sex::BOTH {
+                            for (a, label) in self.ages.iter().enumerate() {
+                                s.push_str(&format!("{id},{year},{sex},{label},"));
+                                precision.push(s, p[sex.index()][a]);
+                                s.push('\n');
+                            }
+                        }
+                    }
+                }
+            }
+        };
+        let block = if self.populations.is_some() {
+            VARIANTS_PER_BLOCK / 64
+        } else {
+            VARIANTS_PER_BLOCK
+        };
+        let n = self.ids.len();
+        let mut start = 0;
+        while start < n {
+            let end = (start + block).min(n);
+            let parts: Vec<String> = (start..end)
+                .into_par_iter()
+                .chunks(256)
+                .map(|ids| {
+                    let mut s = String::new();
+                    for i in ids {
+                        line(i, &mut s);
+                    }
+                    s
+                })
+                .collect();
+            for p in parts {
+                w.write_all(p.as_bytes())?;
+            }
+            start = end;
+        }
+        Ok(())
     }
 }
+
+/// Variants of the wide CSV formatted at a time (a line of about 12 bytes a year: 64k variants
+/// of 11 years are under 10 MB); the long form (`--full`, 2 × 19 lines a year) takes 1/64 of it.
+pub const VARIANTS_PER_BLOCK: usize = 65_536;
 
 /// Quote a CSV field if it needs it.
 pub fn csv_field(s: &str) -> String {

@@ -2,7 +2,7 @@
 //! VARIANTS.csv (`id` and any of `fert_mult`, `mort_mult`, `mig_mult`) with the batched engine;
 //! print `id,total_<year>…`, or with `--full` the long form `id,year,sex,age,population`.
 
-use super::project::emit;
+use super::project::emit_with;
 use crate::batch::progress::Progress;
 use crate::batch::variants;
 use crate::scenario::Scenario;
@@ -44,5 +44,6 @@ pub fn run(args: &BatchArgs) -> crate::Result<()> {
     if let Some(w) = crate::batch::clamps::warning(clamped, list.len(), "variants") {
         eprintln!("{w}");
     }
-    emit(&result.csv_with(args.precision), args.out.as_deref())
+    // Written row by row to the temporary file (or stdout).
+    emit_with(args.out.as_deref(), |w| result.write_csv(w, args.precision))
 }

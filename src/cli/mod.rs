@@ -105,6 +105,15 @@ pub(crate) fn json<T: serde::Serialize>(value: &T) -> crate::Result<String> {
     Ok(s)
 }
 
+/// Write `value` as pretty JSON (and a newline) to `w`, without building the text in memory.
+pub(crate) fn json_to<T: serde::Serialize>(
+    w: &mut dyn std::io::Write,
+    value: &T,
+) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *w, value)?;
+    w.write_all(b"\n")
+}
+
 /// Run `f` on a rayon pool of `threads` threads (or the global pool for none or 0), refusing more
 /// than [`crate::limits::max_threads`].
 pub(crate) fn with_threads<T: Send>(

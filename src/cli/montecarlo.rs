@@ -5,8 +5,9 @@
 use super::project::emit;
 use crate::batch::montecarlo::MonteCarlo;
 use crate::batch::progress::Progress;
-use crate::output::atomic::write_all;
+use crate::output::atomic::{commit, stage};
 use crate::output::chart::Chart;
+use std::io::Write;
 use std::path::PathBuf;
 
 /// Output format of `jinko montecarlo`.
@@ -71,6 +72,7 @@ pub fn run(args: &McArgs) -> crate::Result<()> {
             ));
         }
         mc.trajectories = n;
+        mc.trajectories_at = crate::Location::file("command line").field("-n");
     }
     if let Some(s) = args.seed {
         mc.seed = s;
@@ -108,8 +110,8 @@ pub fn run(args: &McArgs) -> crate::Result<()> {
         McFormat::Csv => result.csv(),
         McFormat::Json => super::json(&result)?,
     };
-    // Every file of the run is committed together (all or none), stdout only after.
-    let trajectories = result.trajectories_csv();
+    // Every file of the run is committed together (all or none), stdout only after. The
+    // trajectories are written row by row to their temporary file.
     let chart = match &args.chart {
         Some(path) => {
             let svg = crate::output::chart::studies::fan(&result, &mc.scenario.pack).render()?;
@@ -117,17 +119,24 @@ pub fn run(args: &McArgs) -> crate::Result<()> {
         }
         None => None,
     };
-    let mut files: Vec<(&std::path::Path, &[u8])> = Vec::new();
-    if let (Some(path), Some(t)) = (&args.trajectories_out, &trajectories) {
-        files.push((path, t.as_bytes()));
+    let mut files = Vec::new();
+    if let Some(path) = &args.trajectories_out {
+        let mut f = stage(path)?;
+        result.write_trajectories(&mut f).map_err(|e| f.error(e))?;
+        files.push(f);
     }
-    if let (Some(path), Some(svg)) = (&args.chart, &chart) {
-        files.push((path, svg.as_slice()));
+    let small = [
+        (args.chart.as_deref(), chart.as_deref()),
+        (args.out.as_deref(), Some(text.as_bytes())),
+    ];
+    for (path, bytes) in small {
+        if let (Some(path), Some(bytes)) = (path, bytes) {
+            let mut f = stage(path)?;
+            f.write_all(bytes).map_err(|e| f.error(e))?;
+            files.push(f);
+        }
     }
-    if let Some(path) = &args.out {
-        files.push((path, text.as_bytes()));
-    }
-    write_all(&files)?;
+    commit(files)?;
     if args.out.is_none() {
         emit(&text, None)?;
     }

@@ -56,6 +56,30 @@ pub fn emit(text: &str, out: Option<&std::path::Path>) -> crate::Result<()> {
     }
 }
 
+/// Write an output row by row with `write`: to a temporary file committed over `out` when it is
+/// complete (whole or not at all), or to stdout (a closed pipe ends the output quietly).
+pub fn emit_with(
+    out: Option<&std::path::Path>,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> crate::Result<()> {
+    match out {
+        Some(path) => {
+            let mut file = crate::output::atomic::stage(path)?;
+            write(&mut file).map_err(|e| file.error(e))?;
+            crate::output::atomic::commit(vec![file])
+        }
+        None => {
+            let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+            match write(&mut stdout).and_then(|()| stdout.flush()) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    Err(crate::Error::io("standard output", e))
+                }
+                _ => Ok(()),
+            }
+        }
+    }
+}
+
 /// Run `jinko project`.
 pub fn run(args: &ProjectArgs) -> crate::Result<()> {
     let scenario = Scenario::load(&args.scenario)?;

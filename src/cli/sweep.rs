@@ -1,7 +1,7 @@
 //! `jinko sweep SPEC.toml [--format csv|json|grid] [--out FILE] [--grid-out FILE] [--quiet]`:
 //! every combination of the spec's parameters (see [`crate::batch::sweep`]).
 
-use super::project::emit;
+use super::project::emit_with;
 use crate::batch::progress::Progress;
 use crate::batch::sweep::Sweep;
 use crate::output::atomic::write_atomic;
@@ -77,13 +77,13 @@ pub fn run(args: &SweepArgs) -> crate::Result<()> {
         .render()?;
         write_atomic(path, &super::chart::chart_bytes(path, svg, args.dpi)?)?;
     }
-    let text = match args.format {
-        SweepFormat::Csv => result.csv_with(args.precision),
-        SweepFormat::Grid => result.grid_csv_with(args.precision),
-        SweepFormat::Json => super::json(&result)?,
-    };
     if let Some(g) = &args.grid_out {
         write_atomic(g, result.grid_csv_with(args.precision).as_bytes())?;
     }
-    emit(&text, args.out.as_deref())
+    // Written row by row (CSV) or streamed (JSON) to the temporary file or stdout.
+    emit_with(args.out.as_deref(), |w| match args.format {
+        SweepFormat::Csv => result.write_csv(w, args.precision),
+        SweepFormat::Grid => w.write_all(result.grid_csv_with(args.precision).as_bytes()),
+        SweepFormat::Json => super::json_to(w, &result),
+    })
 }

@@ -3,7 +3,10 @@
 //! - One file ([`write_atomic`]) or several that belong together ([`write_all`], e.g. Monte
 //!   Carlo's `--out` and `--trajectories-out`): every file is first written completely and flushed
 //!   to a temporary file beside its target, and only then are they renamed over their targets,
-//!   one after the other (so a failure while writing leaves every target as it was).
+//!   one after the other (so a failure while writing leaves every target as it was). Large
+//!   outputs are written row by row ([`stage`] gives a writer, [`commit`] renames), never held in
+//!   memory whole. When several files are committed and a rename fails, the files already
+//!   renamed are put back (see [`commit`]): all or none.
 //! - A folder of files ([`write_set`], the report): the new set is written into a new folder
 //!   beside the target (with the target's other files linked in), which is then swapped in whole
 //!   (on Linux in one step, `renameat2(RENAME_EXCHANGE)`; elsewhere by two renames).
@@ -184,48 +187,170 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 /// Write several files that belong together: all are written completely to temporary files
-/// before any target is replaced; on an error none is.
+/// before any target is replaced; on an error none is (see [`commit`]).
 pub fn write_all(files: &[(&Path, &[u8])]) -> Result<()> {
-    let mut staged: Vec<(PathBuf, PathBuf, &Path)> = Vec::new();
-    let discard = |staged: &[(PathBuf, PathBuf, &Path)]| {
-        for (tmp, _, _) in staged {
-            let _ = std::fs::remove_file(tmp);
+    let mut staged = Vec::with_capacity(files.len());
+    for (path, bytes) in files {
+        let mut s = stage(path)?;
+        s.write_all(bytes).map_err(|e| s.error(e))?;
+        staged.push(s);
+    }
+    commit(staged)
+}
+
+/// An output file being written: a buffered temporary file beside its target, which [`commit`]
+/// renames over the target. Rows can be written one by one ([`Write`]), so a large output is
+/// never held in memory whole. Dropped without a commit, the temporary file is removed.
+pub struct Staged {
+    /// The path as the user gave it (for messages).
+    path: PathBuf,
+    /// The file to replace (the final target of a symbolic link).
+    real: PathBuf,
+    tmp: PathBuf,
+    file: Option<std::io::BufWriter<std::fs::File>>,
+}
+
+/// Start writing the output file `path`: refuse a target that is not a regular file (or a new
+/// name), remove what killed runs left beside it, and create the temporary file.
+pub fn stage(path: &Path) -> Result<Staged> {
+    let real = target(path, false)?;
+    let (dir, name) = split(&real);
+    clean_stale(&dir, &name);
+    let tmp = temp_name(&dir, &name);
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .map_err(|e| Error::io(path, e))?;
+    Ok(Staged {
+        path: path.to_path_buf(),
+        real,
+        tmp,
+        file: Some(std::io::BufWriter::with_capacity(1 << 16, file)),
+    })
+}
+
+impl Staged {
+    /// The output path as given.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// An I/O error while writing this file, as an error naming it.
+    pub fn error(&self, e: std::io::Error) -> Error {
+        Error::io(&self.path, e)
+    }
+
+    /// Flush and sync the temporary file.
+    fn finish(&mut self) -> Result<()> {
+        let Some(w) = self.file.take() else {
+            return Ok(());
+        };
+        let file = w.into_inner().map_err(|e| self.error(e.into_error()))?;
+        file.sync_all().map_err(|e| self.error(e))
+    }
+}
+
+impl Write for Staged {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match &mut self.file {
+            Some(f) => f.write(buf),
+            None => Err(std::io::Error::other("the file was already committed")),
+        }
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        match &mut self.file {
+            Some(f) => f.write_all(buf),
+            None => Err(std::io::Error::other("the file was already committed")),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match &mut self.file {
+            Some(f) => f.flush(),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        // Not committed (or the commit failed): the temporary file goes. After a rename it no
+        // longer exists under this name.
+        self.file = None;
+        let _ = std::fs::remove_file(&self.tmp);
+    }
+}
+
+/// Replace every target of `files` by its staged content, all or none: each temporary file is
+/// flushed and synced; where several files are committed, each existing target is first linked
+/// to a backup name (`.NAME.jinko-tmp-PID-N`, a hard link: the target stays in place); then the
+/// temporary files are renamed over their targets one after the other. If a rename fails, the
+/// targets already replaced are put back from their backups (or removed, if they were new), and
+/// the error says none was written. Only a kill between two renames can leave a mix of old and
+/// new files (each file is still whole, and the backups are removed by the next run).
+pub fn commit(mut files: Vec<Staged>) -> Result<()> {
+    for f in &mut files {
+        f.finish()?;
+    }
+    let mut backups: Vec<Option<PathBuf>> = Vec::with_capacity(files.len());
+    let drop_backups = |backups: &[Option<PathBuf>]| {
+        for b in backups.iter().flatten() {
+            let _ = std::fs::remove_file(b);
         }
     };
-    for (path, bytes) in files {
-        let real = match target(path, false) {
-            Ok(r) => r,
-            Err(e) => {
-                discard(&staged);
-                return Err(e);
+    if files.len() > 1 {
+        for f in &files {
+            match backup(&f.real) {
+                Ok(b) => backups.push(b),
+                Err(e) => {
+                    drop_backups(&backups);
+                    return Err(f.error(e));
+                }
             }
-        };
-        let (dir, name) = split(&real);
-        clean_stale(&dir, &name);
-        let tmp = temp_name(&dir, &name);
-        let written = (|| -> std::io::Result<()> {
-            let mut file = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&tmp)?;
-            file.write_all(bytes)?;
-            file.sync_all()
-        })();
-        if let Err(e) = written {
-            let _ = std::fs::remove_file(&tmp);
-            discard(&staged);
-            return Err(Error::io(path, e));
         }
-        staged.push((tmp, real, path));
+    } else {
+        backups.resize(files.len(), None);
     }
-    for (i, (tmp, real, path)) in staged.iter().enumerate() {
-        if let Err(e) = std::fs::rename(tmp, real) {
-            discard(&staged[i..]);
-            return Err(Error::io(path, e));
+    for (i, f) in files.iter().enumerate() {
+        if let Err(e) = std::fs::rename(&f.tmp, &f.real) {
+            for (g, b) in files[..i].iter().zip(&backups) {
+                let _ = match b {
+                    Some(b) => std::fs::rename(b, &g.real),
+                    None => std::fs::remove_file(&g.real),
+                };
+            }
+            drop_backups(&backups);
+            let more = if files.len() > 1 {
+                " (none of the files of this run was replaced)"
+            } else {
+                ""
+            };
+            return Err(Error::input(
+                Location::file(&f.path),
+                format!("cannot write the file ({e}): expected a writable file{more}"),
+            ));
         }
-        sync_dir(&split(real).0);
+    }
+    drop_backups(&backups);
+    for f in &files {
+        sync_dir(&split(&f.real).0);
     }
     Ok(())
+}
+
+/// Keep the existing file `real` under a backup name (a hard link, else a copy); None if there
+/// is no regular file (nothing to put back; something else put there since [`stage`] makes
+/// the rename fail).
+fn backup(real: &Path) -> std::io::Result<Option<PathBuf>> {
+    if !std::fs::symlink_metadata(real).is_ok_and(|m| m.is_file()) {
+        return Ok(None);
+    }
+    let (dir, name) = split(real);
+    let b = temp_name(&dir, &name);
+    std::fs::hard_link(real, &b).or_else(|_| std::fs::copy(real, &b).map(|_| ()))?;
+    Ok(Some(b))
 }
 
 /// Copy `from` (a file, folder or link) to `to`, files as hard links where the system allows.

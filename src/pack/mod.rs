@@ -1174,10 +1174,11 @@ fn parse_span(raw: &str, ages: AgeGroups) -> Option<(usize, usize)> {
     }
     let (lo, hi) = raw.split_once('-')?;
     let lo: usize = lo.trim().parse().ok()?;
-    let hi: usize = hi.trim().parse().ok()?;
-    let (a, b) = (lo / 5, (hi + 1) / 5);
-    (lo.is_multiple_of(5) && (hi + 1).is_multiple_of(5) && b > a && b < ages.len())
-        .then_some((a, b - 1))
+    // `hi + 1` checked: an age of 18446744073709551615 is refused, not an overflow.
+    let end: usize = hi.trim().parse::<usize>().ok()?.checked_add(1)?;
+    let (a, b) = (lo / 5, end / 5);
+    // `then`, not `then_some`: `b - 1` is computed only for a valid span (b = 0 for `0-3`).
+    (lo.is_multiple_of(5) && end.is_multiple_of(5) && b > a && b < ages.len()).then(|| (a, b - 1))
 }
 
 fn load_summary(path: &Path) -> Result<BTreeMap<i32, SummaryRow>> {

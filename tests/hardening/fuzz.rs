@@ -3,7 +3,7 @@
 //! is mutated — byte flips, numbers swapped for NaN, ±inf, ±1e308, −1, 0, 5e-324, 1e15 or
 //! `6,42`, deleted key lines, duplicated lines, truncation — and run through the library as the
 //! commands do. Each case must end "ok" or "input error" (exit code 2): never a panic, an error of
-//! exit code 1, or a non-finite number in the output.
+//! exit code 1, a non-finite number in the output, or a case running past [`HANG`].
 //!
 //! `fuzz_shipped_files_quick` runs in CI (a few hundred cases, and a small sample through the
 //! binary). The campaign is `#[ignore]`d: `JINKO_FUZZ_CASES=100000 cargo test --release --test
@@ -70,7 +70,16 @@ pub enum Outcome {
     Panic,
     /// A NaN, inf or empty number in an output (a failure).
     NonFinite,
+    /// A case that ran longer than [`HANG`] (a failure).
+    Hang,
 }
+
+/// A case running longer than this counts as a hang (the slowest ordinary case, a Monte Carlo
+/// of 200 trajectories or a sweep of 2,000 variants in a debug build, takes well under a second).
+const HANG: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The slowest case so far, in microseconds (reported by the campaign).
+static SLOWEST: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// Apply one random mutation to `text`.
 fn mutate(rng: &mut ChaCha8Rng, text: &[u8]) -> Vec<u8> {
@@ -299,8 +308,20 @@ pub fn campaign_counts(seed: u64, cases: usize) -> (BTreeMap<Outcome, usize>, Ve
         }
         std::fs::write(pack.path(FILES[f]), &text).unwrap();
         let pick = rng.gen_range(0..SCENARIOS.len());
+        let started = std::time::Instant::now();
         let r = std::panic::catch_unwind(|| exercise(pack.dir.path(), FILES[f], pick));
+        let took = started.elapsed();
         let (outcome, msg) = classify(r);
+        // A case running past the limit is a hang, whatever it returned.
+        let (outcome, msg) = if took > HANG {
+            (Outcome::Hang, format!("{:.1} s; {msg}", took.as_secs_f64()))
+        } else {
+            (outcome, msg)
+        };
+        SLOWEST.fetch_max(
+            took.as_micros() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
         *counts.entry(outcome).or_insert(0) += 1;
         if outcome > Outcome::InputError && failures.len() < 20 {
             failures.push(format!("case {case} ({}): {outcome:?}: {msg}", FILES[f]));
@@ -408,8 +429,9 @@ fn campaign() {
         failures.extend(f);
     }
     println!(
-        "fuzz campaign: seed {seed}, {cases} cases in {:.1} s: {counts:?}",
-        t.elapsed().as_secs_f64()
+        "fuzz campaign: seed {seed}, {cases} cases in {:.1} s (slowest case {:.3} s): {counts:?}",
+        t.elapsed().as_secs_f64(),
+        SLOWEST.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1e6
     );
     for f in &failures {
         println!("{f}");

@@ -4,6 +4,7 @@
 //! an abort, a hang, a non-finite number or a replaced device.
 
 mod fuzz;
+mod output_files;
 mod summary;
 
 use crate::common::kama;
@@ -167,7 +168,24 @@ fn montecarlo_n_100000000_is_refused_before_allocating() {
         &[&"montecarlo", &spec, &"-n", &"100000000", &"--quiet"],
         &[("JINKO_MAX_MEMORY", "4G")],
     );
-    fails(&r, &["montecarlo.toml", "trajectories", "memory"]);
+    fails(
+        &r,
+        &["command line", "`-n`", "100000000 trajectories", "memory"],
+    );
+    // Set in the spec, the spec's line is named.
+    pack.edit(
+        "studies/montecarlo.toml",
+        "trajectories = 100000\n",
+        "trajectories = 100000000\n",
+    );
+    let r = run_env(
+        &[&"montecarlo", &spec, &"--quiet"],
+        &[("JINKO_MAX_MEMORY", "4G")],
+    );
+    fails(
+        &r,
+        &["montecarlo.toml", "line 19", "trajectories", "memory"],
+    );
     // A small configured cap proves the check on a small run too.
     let r = run_env(
         &[&"montecarlo", &spec, &"-n", &"20000", &"--quiet"],
@@ -341,18 +359,98 @@ fn directory_where_census_csv_should_be_says_folder() {
 
 #[test]
 fn permission_error_is_exit_2_naming_the_file() {
-    // Root reads any file, so the case is made only for other users.
-    let pack = Pack::new();
-    let p = pack.scenario("locked.toml", "");
+    // Root reads any file (CAP_DAC_OVERRIDE), so as root the binary is run as the user `nobody`
+    // (uid 65534, by util-linux `setpriv`), for whom mode 000 does stop reading.
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
+        let pack = Pack::new();
+        let p = pack.scenario("locked.toml", "");
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o000)).unwrap();
-        if std::fs::read(&p).is_ok() {
-            eprintln!("running as root: permission case not run");
-            return;
-        }
-        fails(&project(&p), &["locked.toml", "permission denied"]);
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let root = unsafe { libc::geteuid() } == 0;
+        let r = if root {
+            // `nobody` must be able to reach the pack folder (a temporary folder is 0700).
+            std::fs::set_permissions(pack.dir.path(), std::fs::Permissions::from_mode(0o755))
+                .unwrap();
+            let Some(r) = run_as_nobody(&[&"project", &p]) else {
+                // Said, not silent: the case needs a user other than root.
+                eprintln!(
+                    "SKIPPED permission_error_is_exit_2_naming_the_file: running as root and `setpriv --reuid=65534` is not available, so no user here is stopped by mode 000"
+                );
+                return;
+            };
+            r
+        } else {
+            project(&p)
+        };
+        fails(&r, &["locked.toml", "permission denied"]);
+        // The same for a pack file (census.csv) read through the scenario.
+        let census = pack.path("census.csv");
+        std::fs::set_permissions(&census, std::fs::Permissions::from_mode(0o000)).unwrap();
+        let s = pack.path("ipss-h30.toml");
+        let r = if root {
+            run_as_nobody(&[&"project", &s]).unwrap()
+        } else {
+            project(&s)
+        };
+        fails(&r, &["census.csv", "permission denied"]);
+    }
+}
+
+/// Run `jinko ARGS` as the user `nobody` (uid and gid 65534, no groups) with util-linux
+/// `setpriv`; None if that cannot be done here.
+#[cfg(unix)]
+fn run_as_nobody(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Option<Run> {
+    let probe = std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "true"])
+        .status()
+        .ok()?;
+    if !probe.success() {
+        return None;
+    }
+    let mut cmd = Command::new("setpriv");
+    cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups"]);
+    cmd.arg(assert_cmd::cargo::cargo_bin("jinko"));
+    for a in args {
+        cmd.arg(a.as_ref());
+    }
+    cmd.timeout(Duration::from_secs(60));
+    let out = cmd.output().ok()?;
+    Some(Run {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    })
+}
+
+#[test]
+fn eio_while_reading_is_exit_2_naming_the_file() {
+    // Reading /proc/self/mem from offset 0 fails with EIO (address 0 is not mapped), for root
+    // too: a real I/O error while reading, as a scenario and as a pack file behind a symlink.
+    let mem = Path::new("/proc/self/mem");
+    if std::fs::metadata(mem).is_err() {
+        eprintln!("SKIPPED eio_while_reading_is_exit_2_naming_the_file: no /proc/self/mem here");
+        return;
+    }
+    let e = fails(&project(mem), &["/proc/self/mem", "cannot be read"]);
+    assert!(
+        e.contains("os error 5") || e.contains("Input/output"),
+        "{e}"
+    );
+    #[cfg(unix)]
+    {
+        let pack = Pack::new();
+        std::fs::remove_file(pack.path("census.csv")).unwrap();
+        std::os::unix::fs::symlink(mem, pack.path("census.csv")).unwrap();
+        let e = fails(
+            &project(&pack.path("ipss-h30.toml")),
+            &["census.csv", "cannot be read"],
+        );
+        assert!(
+            e.contains("os error 5") || e.contains("Input/output"),
+            "{e}"
+        );
     }
 }
 
@@ -832,180 +930,46 @@ fn solve_households_target_1e308_is_refused() {
     fails(&r, &["--target", "at most 1e10"]);
 }
 
-// ---- Output files -----------------------------------------------------------------------------
-
 #[test]
-fn out_to_a_device_or_fifo_is_refused_not_replaced() {
-    let s = kama("ipss-h30.toml");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if Path::new("/dev/full").exists() {
-            let r = run(&[&"project", &s, &"--out", &"/dev/full"]);
-            fails(&r, &["/dev/full", "a device"]);
-            let ft = std::fs::metadata("/dev/full").unwrap().file_type();
-            assert!(ft.is_char_device(), "/dev/full is still a device");
-        }
-        let dir = tempfile::tempdir().unwrap();
-        let fifo = dir.path().join("out.fifo");
-        if mkfifo(&fifo) {
-            let r = run(&[&"project", &s, &"--out", &fifo]);
-            fails(&r, &["out.fifo", "a FIFO"]);
-            assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
-        }
-        let r = run(&[&"project", &s, &"--out", &dir.path()]);
-        fails(&r, &["a folder"]);
-    }
-}
-
-#[test]
-fn out_through_a_symlink_writes_its_target() {
-    let dir = tempfile::tempdir().unwrap();
-    let real = dir.path().join("real.csv");
-    std::fs::write(&real, "old").unwrap();
-    let link = dir.path().join("link.csv");
-    #[cfg(unix)]
-    {
-        std::os::unix::fs::symlink(&real, &link).unwrap();
-        let r = run(&[
-            &"project",
-            &kama("ipss-h30.toml"),
-            &"--format",
-            &"csv",
-            &"--out",
-            &link,
-        ]);
-        assert_eq!(r.code, Some(0), "{}", r.stderr);
-        assert!(std::fs::symlink_metadata(&link)
-            .unwrap()
-            .file_type()
-            .is_symlink());
-        let text = std::fs::read_to_string(&real).unwrap();
-        assert!(text.starts_with("year,sex,age,population"), "{text}");
-    }
-}
-
-/// A process id that runs no process now (Linux `/proc`), for stale temporary names.
-fn dead_pid() -> u32 {
-    (4_000_000..4_100_000)
-        .find(|p| !Path::new(&format!("/proc/{p}")).exists())
-        .unwrap()
-}
-
-#[test]
-fn sigkill_leftover_temp_files_are_removed_by_the_next_run() {
-    if !Path::new("/proc/self").exists() {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let pid = dead_pid();
-    let stale_file = dir.path().join(format!(".traj.csv.jinko-tmp-{pid}"));
-    let stale_file2 = dir.path().join(format!(".traj.csv.jinko-tmp-{pid}-3"));
-    let stale_dir = dir.path().join(format!(".rep.jinko-tmp-{pid}-0"));
-    let live = dir
-        .path()
-        .join(format!(".traj.csv.jinko-tmp-{}-0", std::process::id()));
-    std::fs::write(&stale_file, "partial").unwrap();
-    std::fs::write(&stale_file2, "partial").unwrap();
-    std::fs::create_dir(&stale_dir).unwrap();
-    std::fs::write(stale_dir.join("report.html"), "partial").unwrap();
-    std::fs::write(&live, "a run still writing").unwrap();
-    jinko::output::atomic::write_atomic(&dir.path().join("traj.csv"), b"new").unwrap();
-    assert!(!stale_file.exists() && !stale_file2.exists());
-    assert!(live.exists(), "a live run's file is left alone");
-    jinko::output::atomic::write_set(&dir.path().join("rep"), &[("a.csv".into(), b"1".to_vec())])
-        .unwrap();
-    assert!(!stale_dir.exists());
-    let names: Vec<String> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    assert_eq!(names.len(), 3, "{names:?}"); // traj.csv, rep, the live file
-}
-
-#[test]
-fn report_into_an_existing_folder_is_swapped_in_whole() {
-    let dir = tempfile::tempdir().unwrap();
-    let rep = dir.path().join("rep");
-    std::fs::create_dir(&rep).unwrap();
-    std::fs::write(rep.join("a.csv"), "old a").unwrap();
-    std::fs::write(rep.join("notes.txt"), "the user's").unwrap();
-    std::fs::create_dir(rep.join("sub")).unwrap();
-    std::fs::write(rep.join("sub/x"), "kept").unwrap();
-    let set = vec![
-        ("a.csv".to_string(), b"new a".to_vec()),
-        ("b.csv".to_string(), b"new b".to_vec()),
-    ];
-    jinko::output::atomic::write_set(&rep, &set).unwrap();
-    assert_eq!(std::fs::read_to_string(rep.join("a.csv")).unwrap(), "new a");
-    assert_eq!(std::fs::read_to_string(rep.join("b.csv")).unwrap(), "new b");
-    assert_eq!(
-        std::fs::read_to_string(rep.join("notes.txt")).unwrap(),
-        "the user's"
-    );
-    assert_eq!(std::fs::read_to_string(rep.join("sub/x")).unwrap(), "kept");
-    assert_eq!(
-        std::fs::read_dir(dir.path()).unwrap().count(),
-        1,
-        "no temporary left"
-    );
-    // A swap killed between its two renames (systems without an exchange): the next run puts
-    // the old folder back before writing.
-    if Path::new("/proc/self").exists() {
-        let aside = dir.path().join(format!(".rep.jinko-old-{}", dead_pid()));
-        std::fs::rename(&rep, &aside).unwrap();
-        jinko::output::atomic::write_set(&rep, &[("c.csv".into(), b"c".to_vec())]).unwrap();
-        assert!(!aside.exists());
-        assert_eq!(
-            std::fs::read_to_string(rep.join("notes.txt")).unwrap(),
-            "the user's"
+fn margin_span_0_3_in_census_2020_margins_is_an_error_not_an_overflow() {
+    // Found by the long fuzz campaign (32 of 100,000 cases): a span whose end is below the first
+    // age group's end (`0-3`, `5-3`, `0-0`) made `b - 1` underflow (a panic in a debug build, a
+    // wrapped index in a release build).
+    for span in ["0-3", "5-3", "0-0", "0-18446744073709551615"] {
+        let pack = Pack::new();
+        pack.edit(
+            "census_2020_margins.csv",
+            "2020,male,0-14,",
+            &format!("2020,male,{span},"),
         );
-        assert_eq!(std::fs::read_to_string(rep.join("a.csv")).unwrap(), "new a");
+        let r = project(&pack.path("ipss-h30-base2020.toml"));
+        fails(
+            &r,
+            &[
+                "census_2020_margins.csv",
+                "line 3",
+                span,
+                "span of whole age groups",
+            ],
+        );
     }
 }
 
 #[test]
-fn montecarlo_out_and_trajectories_out_are_committed_together() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("mc.csv");
-    let traj = dir.path().join("missing-folder/traj.csv");
-    let spec = kama("studies/montecarlo.toml");
-    let r = run(&[
-        &"montecarlo",
-        &spec,
-        &"-n",
-        &"100",
-        &"--format",
-        &"csv",
-        &"--out",
-        &out,
-        &"--trajectories-out",
-        &traj,
-    ]);
-    assert_ne!(r.code, Some(0));
-    assert!(
-        !out.exists(),
-        "--out must not be written when --trajectories-out fails"
+fn age_label_18446744073709551615_3_in_census_csv_is_an_error_not_an_overflow() {
+    // Found reading the code after the campaign's margin overflow: a lower bound of usize::MAX
+    // (divisible by 5) made `lo + 4` overflow when matching the age label.
+    let pack = Pack::new();
+    let text = std::fs::read_to_string(pack.path("census.csv")).unwrap();
+    let line = text.lines().position(|l| l.contains(",0-4,")).unwrap() + 1;
+    pack.edit("census.csv", ",0-4,", ",18446744073709551615-3,");
+    let r = project(&pack.path("ipss-h30.toml"));
+    fails(
+        &r,
+        &[
+            "census.csv",
+            &format!("line {line}"),
+            "18446744073709551615-3",
+        ],
     );
-    assert_eq!(
-        std::fs::read_dir(dir.path()).unwrap().count(),
-        0,
-        "no temporary left"
-    );
-    let traj = dir.path().join("traj.csv");
-    let r = run(&[
-        &"montecarlo",
-        &spec,
-        &"-n",
-        &"100",
-        &"--format",
-        &"csv",
-        &"--out",
-        &out,
-        &"--trajectories-out",
-        &traj,
-    ]);
-    assert_eq!(r.code, Some(0), "{}", r.stderr);
-    assert!(out.exists() && traj.exists());
-    assert_eq!(std::fs::read_to_string(&traj).unwrap().lines().count(), 101);
 }
