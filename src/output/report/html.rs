@@ -490,7 +490,7 @@ fn long_run_section(o: &mut String, runs: &[Run]) -> Result<()> {
         let l = long_run(&r.scenario.model, &r.projection)?;
         let (stop, level) = match l.stop {
             Some((y, t)) => (format!("{y}年"), persons(t)),
-            None => (format!("{CONTINUE_YEARS}年後も減少"), "—".to_string()),
+            None => (format!("{CONTINUE_YEARS}年後も減少"), "―".to_string()),
         };
         let _ = writeln!(
             o,
