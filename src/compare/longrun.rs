@@ -89,8 +89,8 @@ impl Map {
                 if t == last {
                     arriving += sv[t - 1] * (start * mg[t] + 0.5 * f[t]);
                 }
-                let counts_end = if start + end > 0.0 { end * mg[t] } else { 0.0 };
-                b[idx(n, s, t)] = arriving + counts_end + 0.5 * f[t];
+                // With rates `start` and `end` are 0: no count enters `b`.
+                b[idx(n, s, t)] = arriving + end * mg[t] + 0.5 * f[t];
             }
         }
         // Births: the 0-4 rows, from the women 15-49 at t+5 (rows of the map) and at t.
@@ -128,11 +128,7 @@ impl Map {
             for c in 0..dim {
                 a[(r, c)] = k * row[c];
             }
-            let counts_end = match migration {
-                MigrationForm::Rates => 0.0,
-                MigrationForm::Counts(_) => end * p.migration[s][0],
-            };
-            b[r] = k * constant + 0.5 * flows[s][0] + counts_end;
+            b[r] = k * constant + 0.5 * flows[s][0] + end * p.migration[s][0];
         }
         Map { n, a, b }
     }
@@ -248,17 +244,22 @@ pub struct LongRun {
 }
 
 /// The factor on fertility that brings the dominant eigenvalue of the closed map to 1.
+/// Period `p` with no migration (rates, counts or flows) and its fertility times `f`.
+fn closed_at(p: &Period, f: f64) -> Period {
+    let mut q = p.clone();
+    q.migration = [[0.0; MAX_AGES]; 2];
+    q.flows = [[0.0; MAX_AGES]; 2];
+    q.has_flows = false;
+    q.cwr *= f;
+    for r in q.asfr.iter_mut() {
+        *r *= f;
+    }
+    q
+}
+
 fn replacement_factor(n: usize, model: &Model, p: &Period) -> Result<f64> {
     let closed = |f: f64| {
-        let mut q = p.clone();
-        q.migration = [[0.0; MAX_AGES]; 2];
-        q.flows = [[0.0; MAX_AGES]; 2];
-        q.has_flows = false;
-        q.cwr *= f;
-        for r in q.asfr.iter_mut() {
-            *r *= f;
-        }
-        let m = Map::of(n, model.fertility, MigrationForm::Rates, &q);
+        let m = Map::of(n, model.fertility, MigrationForm::Rates, &closed_at(p, f));
         dominant_eigenvalue(&m.a).unwrap_or(0.0)
     };
     let (mut lo, mut hi) = (0.0, 1.0);
@@ -339,15 +340,12 @@ pub fn long_run(model: &Model, projection: &crate::engine::Projection) -> Result
         })
         .flatten();
     let replacement = replacement_factor(n, model, p)?;
-    let mut closed = p.clone();
-    closed.migration = [[0.0; MAX_AGES]; 2];
-    closed.flows = [[0.0; MAX_AGES]; 2];
-    closed.has_flows = false;
-    closed.cwr *= replacement;
-    for r in closed.asfr.iter_mut() {
-        *r *= replacement;
-    }
-    let cmap = Map::of(n, model.fertility, MigrationForm::Rates, &closed);
+    let cmap = Map::of(
+        n,
+        model.fertility,
+        MigrationForm::Rates,
+        &closed_at(p, replacement),
+    );
     let (cu, cv) = eigenvectors(&cmap.a, 1.0);
     let k_last = projection.population.len() - 1;
     let x0 = map.vector(&projection.population[k_last]);
